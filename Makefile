@@ -1,0 +1,42 @@
+# ofreconf: runtime device-tree reconfiguration, a kernel patch kit.
+# Kbuild syntax lives in Kbuild; this file only holds the kit's targets.
+#
+#   make run  [BASE=v5.10|v6.12] [KDIR=tree]  the main job: build, kunit and vm tiers
+#   make test [BASE=...]                      what CI runs: check, kunit, vm and prove
+#   make fetch|apply|build|kunit|vm|prove|check  BASE=...
+#   make module KDIR=/path/to/built/kernel
+#   make series BASE=...                      regenerate patches/BASE from branches
+
+SHELL := /bin/bash
+BASES := v5.10 v6.12
+BASE ?=
+S := scripts
+
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+.PHONY: run test fetch apply build kunit vm prove check module series help
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+run:
+	$(S)/run.sh $(BASE)
+
+test:
+	$(S)/run.sh --tiers "check kunit vm prove" $(BASE)
+
+fetch apply build kunit vm prove:
+	@for b in $(or $(BASE),$(BASES)); do $(S)/$@.sh $$b || exit 1; done
+
+check:
+	$(S)/check.sh $(BASE)
+
+module:
+	$(S)/module.sh $(BASE)
+
+series:
+	@for b in $(or $(BASE),$(BASES)); do $(S)/series.sh $$b || exit 1; done
+
+endif

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Apply a base's series: a fresh branch from the base tag, then git am of
+# patches/<base>/*.patch.  With KDIR, the series goes onto a fresh branch
+# from the user's HEAD if KDIR is a git tree, and is taken as applied if not.
+# An optional extra patch (prove's mutants) is applied on top.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+base=${1:-${BASE:-}}
+extra=${2:-}
+check_base "$base"
+check_kdir
+src=$(src_dir "$base")
+is_kernel_tree "$src" || die "$src is not a kernel tree; run 'make fetch BASE=$base' first"
+
+if [ -n "${KDIR:-}" ] && ! git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
+	echo "ofreconf: KDIR=$KDIR is not a git tree; taking the series as already applied"
+	[ -z "$extra" ] || (cd "$src" && patch -p1 -N <"$extra") ||
+		die "could not apply $extra to $KDIR"
+	exit 0
+fi
+
+start=$base
+[ -n "${KDIR:-}" ] && start=$(git -C "$src" rev-parse "${OFRECONF_KDIR_BASE:-HEAD}")
+git -C "$src" am --abort >/dev/null 2>&1 || true
+git -C "$src" checkout -q -f -B "ofreconf/$base" "$start"
+export GIT_COMMITTER_NAME="ofreconf" GIT_COMMITTER_EMAIL="dev@ofreconf.invalid"
+shopt -s nullglob
+patches=("$OFRECONF_TOP/patches/$base"/[0-9][0-9][0-9][0-9]-*.patch)
+[ -z "$extra" ] || patches+=("$extra")
+n=0
+for p in "${patches[@]}"; do
+	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
+	if ! git -C "$src" am -q --3way "$p" >/tmp/ofreconf-am.$$ 2>&1; then
+		failed=$(git -C "$src" diff --name-only --diff-filter=U | tr '\n' ' ')
+		[ -n "$failed" ] || failed=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p; s/^error: \([^:]*\): does not exist.*/\1/p' /tmp/ofreconf-am.$$ | tr '\n' ' ')
+		git -C "$src" am --abort >/dev/null 2>&1 || true
+		rm -f /tmp/ofreconf-am.$$
+		die "patch $(basename "$p") does not apply to $base; failed files: ${failed:-unknown}"
+	fi
+	rm -f /tmp/ofreconf-am.$$
+	n=$((n + 1))
+done
+echo "ofreconf: $base: applied $n patches on branch ofreconf/$base"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Configure and build the ppc64le pseries guest kernel of a base out of tree,
+# then ofreconf_test.ko against it with -Werror, and the guest initramfs.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+base=${1:-${BASE:-}}
+check_base "$base"
+check_kdir
+need_build_tools
+src=$(src_dir "$base")
+obj=$(build_dir "$base")
+is_kernel_tree "$src" || die "$src is not a kernel tree; run 'make fetch BASE=$base' first"
+mkdir -p "$obj"
+
+frags=("$OFRECONF_TOP/kunit/guest-common.config" "$OFRECONF_TOP/kunit/guest-$base.config")
+cat "${frags[@]}" >"$obj/ofreconf.fragment"
+if ! cmp -s "$obj/ofreconf.fragment" "$obj/ofreconf.fragment.used" || [ ! -f "$obj/.config" ]; then
+	(cd "$src" && ARCH=powerpc CROSS_COMPILE=$CROSS \
+		scripts/kconfig/merge_config.sh -n -m -O "$obj" "${frags[@]}" >"$obj/merge.log" 2>&1) ||
+		die "merge_config.sh failed for $base; see $obj/merge.log"
+	kmake "$base" olddefconfig >>"$obj/merge.log" 2>&1
+	# Every line of the fragments must have survived olddefconfig.
+	missing=$(grep -hE '^CONFIG_[A-Z0-9_]+=' "${frags[@]}" | grep -v '=n$' | while read -r l; do
+		grep -qxF "$l" "$obj/.config" || echo "$l"
+	done)
+	[ -z "$missing" ] || die "the $base guest config lacks: $(echo "$missing" | tr '\n' ' ')(a dependency is missing from kunit/guest-*.config)"
+	cp "$obj/ofreconf.fragment" "$obj/ofreconf.fragment.used"
+fi
+
+if ! kmake "$base" vmlinux modules >"$obj/build.log" 2>&1; then
+	grep -E 'error|Error' "$obj/build.log" | head -n 20 >&2
+	die "the $base kernel does not build; full log in $obj/build.log"
+fi
+"$(dirname "$0")/module.sh" "$base"
+"$(dirname "$0")/initramfs.sh" "$base"

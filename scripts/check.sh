@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Tier check: 6.12's checkpatch.pl --strict on every patch and on drivers/,
+# sparse and W=1 on the kernel files each series touches (a warning on a
+# line the series added fails), every patch of a series compiling on its
+# own (bisectable), and the module built with -Werror and sparse.
+#   scripts/check.sh [base ...]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+bases=("$@")
+[ ${#bases[@]} -gt 0 ] || read -r -a bases <<<"$BASES"
+checkpatch=$CACHE/src/v6.12/scripts/checkpatch.pl
+[ -f "$checkpatch" ] || die "6.12's checkpatch.pl is needed; run 'make fetch BASE=v6.12'"
+out=$OUT/check
+mkdir -p "$out"
+ktap=$out/check.ktap
+n=0
+lines=()
+result() { # ok|fail name [diagnostic]
+	n=$((n + 1))
+	[ -z "${3:-}" ] || lines+=("    # $2: $3")
+	if [ "$1" = ok ]; then lines+=("    ok $n $2"); else lines+=("    not ok $n $2"); fi
+}
+
+# checkpatch on every patch and every module source file
+shopt -s nullglob
+for p in "$OFRECONF_TOP"/patches/*/[0-9][0-9][0-9][0-9]-*.patch "$OFRECONF_TOP"/drivers/*.[ch]; do
+	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
+	flags=(--strict --no-tree --quiet --show-types)
+	case $p in *.patch) ;; *) flags+=(-f) ;; esac
+	rel=${p#"$OFRECONF_TOP"/}
+	if msg=$(perl "$checkpatch" "${flags[@]}" "$p" 2>&1) && [ -z "$msg" ]; then
+		result ok "checkpatch_${rel//[^A-Za-z0-9]/_}"
+	else
+		echo "$msg" >"$out/${rel//\//_}.checkpatch"
+		result fail "checkpatch_${rel//[^A-Za-z0-9]/_}" "$(echo "$msg" | grep -m1 -E 'ERROR|WARNING|CHECK')"
+	fi
+done
+
+# Added lines of a series: "file:line" for each line a patch adds.
+added_lines() {
+	git -C "$1" diff -U0 "$2" "$3" | awk '
+		/^\+\+\+ b\// { f = substr($0, 7) }
+		/^@@/ { split($3, a, ","); l = substr(a[1], 2); c = (a[2] == "" ? 1 : a[2]);
+			for (i = 0; i < c; i++) print f ":" (l + i) }'
+}
+
+for base in "${bases[@]}"; do
+	check_base "$base"
+	src=$(src_dir "$base")
+	head=ofreconf/$base
+	git -C "$src" rev-parse -q --verify "$head" >/dev/null ||
+		die "$base has no applied series; run 'make build BASE=$base' first"
+	files=$(git -C "$src" diff --name-only "$base" "$head" -- '*.c' | tr '\n' ' ')
+	objs=$(for f in $files; do echo "${f%.c}.o"; done | tr '\n' ' ')
+	# Only objects the guest config builds.
+	built=()
+	for o in $objs; do [ -f "$(build_dir "$base")/$o" ] && built+=("$o"); done
+
+	# sparse and W=1 on the touched objects: warnings on added lines fail.
+	if [ ${#built[@]} -gt 0 ]; then
+		touch -c "${built[@]/#/$src/}" 2>/dev/null || true
+		kmake "$base" C=2 W=1 "${built[@]}" >"$out/$base.sparse.log" 2>&1 || true
+		added_lines "$src" "$base" "$head" >"$out/$base.added"
+		bad=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error)' "$out/$base.sparse.log" |
+			sed "s|^$src/||; s|^\.\./[^ ]*/src/$base/||" |
+			while IFS=: read -r f l _; do
+				grep -qxF "$f:$l" "$out/$base.added" && echo "$f:$l"
+			done | head -n 3 | tr '\n' ' ')
+		if [ -z "$bad" ]; then
+			result ok "${base//./_}_sparse_w1_no_new_warnings"
+		else
+			result fail "${base//./_}_sparse_w1_no_new_warnings" "warnings at $bad (log $out/$base.sparse.log)"
+		fi
+	fi
+
+	# Bisectable: each patch's tree compiles the objects touched so far.
+	commits=$(git -C "$src" rev-list --reverse "$base..$head")
+	i=0
+	for c in $commits; do
+		i=$((i + 1))
+		git -C "$src" checkout -q "$c"
+		these=()
+		for o in "${built[@]}"; do [ -f "$src/${o%.o}.c" ] && these+=("$o"); done
+		if kmake "$base" "${these[@]}" >"$out/$base.bisect.$i.log" 2>&1; then
+			result ok "${base//./_}_patch_${i}_compiles_alone"
+		else
+			result fail "${base//./_}_patch_${i}_compiles_alone" "see $out/$base.bisect.$i.log"
+		fi
+	done
+	git -C "$src" checkout -q "$head"
+	# Leave the touched objects rebuilt from the series head.
+	[ ${#built[@]} -eq 0 ] || kmake "$base" "${built[@]}" >/dev/null 2>&1 || true
+
+	# The module: -Werror is in Kbuild; here sparse too.
+	if MODULE_OUT=$CACHE/module/check-$base "$OFRECONF_TOP/scripts/module.sh" "$base" >/dev/null 2>&1 &&
+		make -C "$(build_dir "$base")" M="$CACHE/module/check-$base" ARCH=powerpc \
+			CROSS_COMPILE="$CROSS" C=2 W=1 modules >"$out/$base.module-sparse.log" 2>&1 &&
+		! grep -qE '(warning|error):' "$out/$base.module-sparse.log"; then
+		result ok "${base//./_}_module_builds_werror_sparse_clean"
+	else
+		result fail "${base//./_}_module_builds_werror_sparse_clean" "see $out/$base.module-sparse.log"
+	fi
+done
+
+{
+	echo "KTAP version 1"
+	echo "1..1"
+	echo "    KTAP version 1"
+	echo "    # Subtest: ofreconf_check"
+	echo "    1..$n"
+	printf '%s\n' "${lines[@]}"
+	if printf '%s\n' "${lines[@]}" | grep -q '^    not ok'; then echo "not ok 1 ofreconf_check"; else echo "ok 1 ofreconf_check"; fi
+} >"$ktap"
+python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$ktap" "$out/ktap" \
+	--kunit "$CACHE/src/v6.12/tools/testing/kunit/kunit.py"

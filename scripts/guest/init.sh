@@ -1,0 +1,38 @@
+#!/bin/busybox sh
+# /init of the ofreconf guest: mount the pseudo filesystems, load the test
+# module, run each area's scenario, hand the kernel log to the host and
+# power off.  Every line the host must read starts with "@@".
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+stty -echo -F /dev/console 2>/dev/null
+# Kernel messages stay in the log; the host gets them whole at the end.
+dmesg -n 1
+
+. /ofreconf/lib.sh
+echo "@@phase init" >/dev/console
+
+params=$(cat /ofreconf/*.params 2>/dev/null | tr '\n' ' ')
+klog_mark
+echo "@@phase insmod ofreconf_test $params" >/dev/console
+# shellcheck disable=SC2086
+insmod /ofreconf/ofreconf_test.ko $params || echo "@@insmod-failed $?" >/dev/console
+
+ktap_begin ofreconf_module_load
+klog_check_clean no_kernel_report_while_loading
+ktap_end
+
+for s in /ofreconf/scenarios/*.sh; do
+	[ -f "$s" ] || continue
+	# A subshell, so that one scenario's failure cannot stop the others.
+	(. "$s") || echo "@@scenario-failed $s" >/dev/console
+done
+
+rmmod ofreconf_test 2>/dev/null
+echo "@@phase dmesg" >/dev/console
+dmesg | sed 's/^/@@dmesg /' >/dev/console
+echo "@@done" >/dev/console
+poweroff -f

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Tier kunit: the in-tree suites through 6.12's kunit.py.
+#   v6.12: kunit.py run on UML with the generic OF suites
+#          (kunit/of-uml.kunitconfig), and kunit.py exec of the pseries
+#          guest kernel (suites built in) under QEMU.
+#   v5.10: its kunit.py has no --arch; the built-in suites are judged from
+#          the console of the vm tier's boot instead.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+base=${1:-${BASE:-}}
+check_base "$base"
+out=$OUT/$base/kunit
+kunit_py=$CACHE/src/v6.12/tools/testing/kunit/kunit.py
+[ -f "$kunit_py" ] || die "6.12's kunit.py is needed to parse results; run 'make fetch BASE=v6.12'"
+
+if [ "$base" != v6.12 ]; then
+	echo "ofreconf: $base: kunit.py cannot boot this base; its built-in suites run in the vm tier"
+	exit 0
+fi
+src=$(src_dir "$base")
+rm -rf "$out"
+mkdir -p "$out/uml" "$out/pseries"
+
+# UML: the generic OF suites.
+cc=gcc
+command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
+kunitconfig=$OFRECONF_TOP/kunit/of-uml.kunitconfig
+[ -f "$kunitconfig" ] || kunitconfig=$src/drivers/of/.kunitconfig
+(cd "$src" && build_lock python3 tools/testing/kunit/kunit.py run --raw_output=all \
+	--build_dir="$(build_dir "$base" uml)" --kunitconfig="$kunitconfig" \
+	--jobs="$JOBS" --make_options="CC=$cc" --timeout=600) >"$out/uml/kunit.log" 2>&1 || true
+python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/uml/kunit.log" "$out/uml" --kunit "$kunit_py"
+
+# QEMU pseries: boot the guest kernel built by build.sh, suites built in.
+need_qemu
+(cd "$src" && python3 tools/testing/kunit/kunit.py exec --raw_output=all \
+	--build_dir="$(build_dir "$base")" --arch=powerpc --cross_compile="$CROSS" \
+	--qemu_config="$OFRECONF_TOP/kunit/qemu_pseries_le.py" --timeout=900) \
+	>"$out/pseries/kunit.log" 2>&1 || true
+python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/pseries/kunit.log" "$out/pseries" --kunit "$kunit_py"

@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# Shared helpers for the ofreconf scripts: the base table, the cache layout,
+# stage timing and error reporting.  Sourced, never run.
+
+OFRECONF_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${OFRECONF_CACHE:-$HOME/.cache/ofreconf}
+OUT=${OFRECONF_OUT:-$OFRECONF_TOP/out}
+CROSS=${CROSS_COMPILE:-powerpc64le-linux-gnu-}
+JOBS=${JOBS:-$(nproc)}
+
+# base -> Debian package, version, suite
+declare -A BASE_PKG=([v5.10]=linux-source-5.10 [v6.12]=linux-source-6.12)
+declare -A BASE_VER=([v5.10]=5.10.262-1 [v6.12]=6.12.117-1~deb12u1)
+declare -A BASE_SUITE=([v5.10]=bullseye-security [v6.12]=bookworm-security)
+BASES="v5.10 v6.12"
+AREAS="foundation phandle memlinks devlink intx drmem"
+
+die() {
+	echo "ofreconf: error: $*" >&2
+	exit 1
+}
+
+# Print one line when a long stage starts and its time when it ends.
+stage() {
+	local name=$1 t0 rc
+	shift
+	echo "==> $name"
+	t0=$(date +%s)
+	rc=0
+	"$@" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "<== $name FAILED after $(($(date +%s) - t0))s" >&2
+		return "$rc"
+	fi
+	echo "<== $name done in $(($(date +%s) - t0))s"
+}
+
+check_base() {
+	local b=$1
+	[ -n "$b" ] || die "no BASE given; supported bases: $BASES"
+	[ -n "${BASE_PKG[$b]:-}" ] ||
+		die "unknown BASE '$b'; supported bases: $BASES (e.g. make run BASE=v6.12)"
+}
+
+# The kernel source tree of a base: the user's KDIR or the cached git tree.
+src_dir() {
+	if [ -n "${KDIR:-}" ]; then
+		echo "$KDIR"
+	else
+		echo "$CACHE/src/$1"
+	fi
+}
+
+build_dir() { echo "$CACHE/build/$1${2:+-$2}"; }
+
+is_kernel_tree() {
+	[ -f "$1/Makefile" ] && [ -f "$1/Kconfig" ] && [ -d "$1/arch/powerpc" ] &&
+		[ -f "$1/scripts/kconfig/merge_config.sh" ]
+}
+
+check_kdir() {
+	[ -z "${KDIR:-}" ] && return 0
+	is_kernel_tree "$KDIR" ||
+		die "KDIR=$KDIR is not a kernel source tree (no Makefile, Kconfig and arch/powerpc there); point KDIR at the top of a Linux tree or leave it unset to fetch a base"
+}
+
+# Install Debian packages when a tool is missing and we are root.
+need_tool() {
+	local tool=$1 pkg=$2
+	command -v "$tool" >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" -eq 0 ] && [ "${OFRECONF_NO_INSTALL:-0}" != 1 ]; then
+		echo "ofreconf: installing $pkg for $tool"
+		if ! { apt-get install -y -qq "$pkg" >/dev/null 2>&1 ||
+			{ apt-get update -qq >/dev/null 2>&1 &&
+				DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null 2>&1; }; }; then
+			die "could not install $pkg (for $tool); run 'apt-get update && apt-get install $pkg' by hand"
+		fi
+	fi
+	command -v "$tool" >/dev/null 2>&1 ||
+		die "$tool is missing; install it with 'apt-get install $pkg' (make run and make test do this when run as root)"
+}
+
+need_build_tools() {
+	need_tool "${CROSS}gcc" "gcc-${CROSS%-}"
+	need_tool flex flex
+	need_tool bison bison
+	need_tool bc bc
+	need_tool cpio cpio
+	need_tool perl perl
+	need_tool python3 python3
+	need_tool rsync rsync
+	need_tool xz xz-utils
+	need_tool ccache ccache
+	need_tool sparse sparse
+	# libelf and openssl headers for objtool / sign-file on the host
+	[ -f /usr/include/libelf.h ] || need_tool_hdr libelf-dev
+	[ -f /usr/include/openssl/ssl.h ] || need_tool_hdr libssl-dev
+}
+
+need_tool_hdr() {
+	if [ "$(id -u)" -eq 0 ] && [ "${OFRECONF_NO_INSTALL:-0}" != 1 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+			die "could not install $1; run 'apt-get update && apt-get install $1'"
+	else
+		die "$1 is missing; install it with 'apt-get install $1'"
+	fi
+}
+
+need_qemu() { need_tool qemu-system-ppc64 qemu-system-ppc; }
+
+# ccache keyed on paths relative to the cache, so trees and build
+# directories of the same base share their objects.
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$CACHE}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+
+# Two cores: kernel builds take this lock so that two never run at once.
+build_lock() { flock "$CACHE/build.lock" "$@"; }
+
+# make for the guest kernel of a base (KBUILD_BUILD_* keep ccache hits)
+kmake() {
+	local base=$1
+	shift
+	local cc="${CROSS}gcc"
+	command -v ccache >/dev/null 2>&1 && cc="ccache ${CROSS}gcc"
+	mkdir -p "$CACHE"
+	build_lock make -s -C "$(src_dir "$base")" O="$(build_dir "$base")" ARCH=powerpc \
+		CROSS_COMPILE="$CROSS" CC="$cc" -j"$JOBS" \
+		KBUILD_BUILD_TIMESTAMP="ofreconf" KBUILD_BUILD_USER=ofreconf \
+		KBUILD_BUILD_HOST=ofreconf "$@"
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The kit's main job: for each base, fetch, apply, build, then the tiers
+# (check, kunit, vm, prove), and a table of base x area at the end with the
+# closing line "N passed, N failed, N skipped".
+#   scripts/run.sh [--tiers "check kunit vm prove"] [base ...]
+# make run runs the kunit and vm tiers; make test all four.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tiers=${OFRECONF_TIERS:-kunit vm}
+if [ "${1:-}" = --tiers ]; then
+	tiers=$2
+	shift 2
+fi
+bases=("$@")
+[ ${#bases[@]} -gt 0 ] || read -r -a bases <<<"$BASES"
+for b in "${bases[@]}"; do check_base "$b"; done
+check_kdir
+if [ -n "${KDIR:-}" ] && [ ${#bases[@]} -ne 1 ]; then
+	die "KDIR is one tree: give its base too, e.g. make run KDIR=$KDIR BASE=v6.12"
+fi
+has() { case " $tiers " in *" $1 "*) return 0 ;; esac; return 1; }
+t0=$(date +%s)
+need_build_tools
+need_qemu
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+# 6.12's kunit.py and checkpatch.pl judge every base.
+[ -n "${KDIR:-}" ] || stage "fetch v6.12 (kunit.py, checkpatch.pl)" "$OFRECONF_TOP/scripts/fetch.sh" v6.12
+for b in "${bases[@]}"; do
+	stage "fetch $b" "$OFRECONF_TOP/scripts/fetch.sh" "$b"
+	stage "apply $b" "$OFRECONF_TOP/scripts/apply.sh" "$b"
+	stage "build $b" "$OFRECONF_TOP/scripts/build.sh" "$b"
+	if has kunit; then stage "kunit $b" "$OFRECONF_TOP/scripts/kunit.sh" "$b"; fi
+	if has vm; then stage "vm $b" "$OFRECONF_TOP/scripts/vm.sh" "$b"; fi
+done
+if has check; then stage "check ${bases[*]}" "$OFRECONF_TOP/scripts/check.sh" "${bases[@]}"; fi
+if has prove; then
+	for b in "${bases[@]}"; do stage "prove $b" "$OFRECONF_TOP/scripts/prove.sh" "$b"; done
+fi
+echo "ofreconf: finished in $(($(date +%s) - t0))s"
+python3 "$OFRECONF_TOP/scripts/ktap.py" summary "$OUT"

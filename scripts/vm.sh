@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Tier vm: boot the patched guest kernel of a base under QEMU pseries with
+# the initramfs (busybox, ofreconf_test.ko, the scenarios), once per
+# interrupt controller, and judge its KTAP.
+#   scripts/vm.sh <base> [xive|xics ...]      (default: xive xics)
+# OFRECONF_VM_OUT overrides where the logs go (prove uses it).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+base=${1:-${BASE:-}}
+check_base "$base"
+shift || true
+modes=("$@")
+[ ${#modes[@]} -gt 0 ] || modes=(${OFRECONF_IC_MODES:-xive xics})
+need_qemu
+kunit_py=$CACHE/src/v6.12/tools/testing/kunit/kunit.py
+[ -f "$kunit_py" ] || die "6.12's kunit.py is needed to parse results; run 'make fetch BASE=v6.12'"
+kernel=$(build_dir "$base")/vmlinux
+initrd=$CACHE/initramfs/$base.cpio.gz
+[ -f "$kernel" ] || die "$kernel is missing; run 'make build BASE=$base'"
+[ -f "$initrd" ] || die "$initrd is missing; run 'make build BASE=$base'"
+
+append="console=hvc0 log_buf_len=8M panic=-1 ${OFRECONF_APPEND:-}"
+for mode in "${modes[@]}"; do
+	dir=${OFRECONF_VM_OUT:-$OUT/$base}/vm-$mode
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	args=(--kernel "$kernel" --initrd "$initrd" --ic-mode "$mode"
+		--log-dir "$dir" --timeout "${OFRECONF_VM_TIMEOUT:-1500}")
+	# On 6.12 kunit.py exec already ran the built-in suites: the vm boots
+	# run only the module's (a glob KUnit applies to modules too).
+	if [ "$base" = v6.12 ] && [ -z "${OFRECONF_VM_ALL_SUITES:-}" ]; then
+		args+=(--append "$append kunit.filter_glob=ofreconf*")
+	else
+		args+=(--append "$append")
+	fi
+	rc=0
+	python3 "$OFRECONF_TOP/scripts/guest.py" "${args[@]}" || rc=$?
+	echo "$rc" >"$dir/status"
+	echo "ofreconf: $base $mode guest ran $(cat "$dir/time" 2>/dev/null || echo ?)s (exit $rc), console: $dir/console.log"
+	python3 "$OFRECONF_TOP/scripts/ktap.py" collect "$dir" --kunit "$kunit_py" \
+		--boot-suite "ofreconf_boot_${base/./_}_$mode"
+done

@@ -20,8 +20,10 @@ areas=()
 for area in $AREAS; do
 	br=area/$area-$base
 	git -C "$src" rev-parse -q --verify "$br" >/dev/null || continue
-	[ -n "$(git -C "$src" rev-list "$base..$br")" ] || continue
-	git -C "$wt" cherry-pick --allow-empty "$base..$br" >/dev/null ||
+	# Area branches start at the pristine commit of the base.
+	root=$(git -C "$src" rev-list --max-parents=0 "$br" | tail -n 1)
+	[ "$(git -C "$src" rev-list --count "$root..$br")" -gt 0 ] || continue
+	git -C "$wt" cherry-pick --allow-empty "$root..$br" >/dev/null ||
 		die "the commits of $br do not apply after the areas before it; rebase $br"
 	areas+=("$area")
 done

@@ -1,0 +1,221 @@
+# shellcheck shell=sh
+# Scenario drmem (seed 004): after the hypervisor updates
+# ibm,dynamic-memory-v2 (as it does after a migration), a later DLPAR
+# rewrite of the property by the kernel keeps the hypervisor's aa_index,
+# and malformed updates change nothing and report nothing.
+#
+# 1. hot-add DIMM 1 (512M) on node 1 through QMP;
+# 2. rewrite the property through /proc/powerpc/ofdt as the hypervisor
+#    would, DIMM 1's LMBs moved to node 0's associativity index;
+# 3. write each malformed shape through /proc/powerpc/ofdt, every aa_index
+#    in it bogus, so that a partial update would show;
+# 4. hot-add DIMM 2 (256M) so that the kernel rewrites the property from
+#    its LMBs, and read it back: DIMM 1 keeps node 0's index, and every
+#    LMB but DIMM 2's is what step 2 said.
+# The kernel's rewrite in step 4 puts a good property back.
+
+DRMEM_DN=/proc/device-tree/ibm,dynamic-reconfiguration-memory
+DRMEM_T=/tmp/drmem
+DRMEM_BOGUS_AA=119
+
+# drmem_words FILE: the big-endian 32-bit words of FILE, one a line.
+drmem_words() {
+	od -An -v -tu1 "$1" | awk '{ for (i = 1; i <= NF; i++) b[n++] = $i }
+	END { for (i = 0; i + 3 < n; i += 4)
+		printf "%.0f\n", ((b[i] * 256 + b[i + 1]) * 256 + b[i + 2]) * 256 + b[i + 3] }'
+}
+
+# drmem_lmbs FILE: one line "drc base aa flags" per LMB of an
+# ibm,dynamic-memory-v2 property.
+drmem_lmbs() {
+	drmem_words "$1" | awk -v sz="$DRMEM_LMB_SIZE" '{ w[n++] = $1 }
+	END {
+		p = 1
+		for (s = 0; s < w[0] && p + 5 < n; s++) {
+			base = w[p + 1] * 4294967296 + w[p + 2]
+			for (j = 0; j < w[p]; j++)
+				printf "%.0f %.0f %.0f %.0f\n", w[p + 3] + j, base + j * sz, w[p + 4], w[p + 5]
+			p += 6
+		}
+	}'
+}
+
+# drmem_v2_escaped: reads "drc base aa flags" lines and prints the
+# ibm,dynamic-memory-v2 property they make (consecutive LMBs with the same
+# aa and flags share a set) as its length, then printf octal escapes.
+drmem_v2_escaped() {
+	awk 'function be(x,   i, s) {
+		s = ""
+		for (i = 3; i >= 0; i--)
+			s = s sprintf("\\%03o", int(x / 2 ^ (8 * i)) % 256)
+		return s
+	}
+	{
+		if (!n || $1 != drc[n] + cnt[n] || $3 != aa[n] || $4 != fl[n]) {
+			n++
+			drc[n] = $1; base[n] = $2; aa[n] = $3; fl[n] = $4; cnt[n] = 0
+		}
+		cnt[n]++
+	}
+	END {
+		s = be(n)
+		for (i = 1; i <= n; i++) {
+			hi = int(base[i] / 4294967296)
+			s = s be(cnt[i]) be(hi) be(base[i] - hi * 4294967296) be(drc[i]) be(aa[i]) be(fl[i])
+		}
+		print 4 + 24 * n
+		print s
+	}'
+}
+
+# drmem_write_prop LEN ESCAPED: update ibm,dynamic-memory-v2 through
+# /proc/powerpc/ofdt in one write, as LPM's device tree update does.
+drmem_write_prop() {
+	printf 'update_property %s ibm,dynamic-memory-v2 %s ' "$DRMEM_PHANDLE" "$1" >"$DRMEM_T/ofdt"
+	# shellcheck disable=SC2059
+	printf "$2" >>"$DRMEM_T/ofdt"
+	dd if="$DRMEM_T/ofdt" of=/proc/powerpc/ofdt bs=1M 2>/dev/null
+}
+
+# drmem_node_aa NODE: the lookup-array index whose last cell is NODE.
+drmem_node_aa() {
+	drmem_words "$DRMEM_DN/ibm,associativity-lookup-arrays" | awk -v node="$1" '
+	{ w[n++] = $1 }
+	END { for (k = 0; k < w[0]; k++) if (w[1 + (k + 1) * w[1]] == node) { print k; exit } }'
+}
+
+# drmem_hotadd ID SIZE NODE: hot-add a pc-dimm and wait until the kernel
+# has rewritten the property with more assigned LMBs.
+drmem_hotadd() {
+	_before=$(drmem_lmbs "$DRMEM_DN/ibm,dynamic-memory-v2" | awk '$4 % 16 >= 8' | wc -l)
+	qmp "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"$1-mem\",\"size\":$2}}" >/dev/null || return 1
+	qmp "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"$1\",\"memdev\":\"$1-mem\",\"node\":$3}}" >/dev/null || return 1
+	_want=$((_before + $2 / DRMEM_LMB_SIZE))
+	_i=0
+	while [ $_i -lt 120 ]; do
+		_now=$(drmem_lmbs "$DRMEM_DN/ibm,dynamic-memory-v2" | awk '$4 % 16 >= 8' | wc -l)
+		[ "$_now" -ge "$_want" ] && return 0
+		sleep 1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# drmem_shape NAME LEN ESCAPED: write one malformed property.
+drmem_shape() {
+	echo "drmem: shape $1 ($2 bytes)" >/dev/kmsg
+	drmem_write_prop "$2" "$3" || true
+}
+
+drmem_be() { printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
+
+drmem_scenario() {
+	ktap_begin drmem_lpm_scenario
+	if [ ! -e "$DRMEM_DN/ibm,dynamic-memory-v2" ] || [ ! -w /proc/powerpc/ofdt ]; then
+		ktap_case skip drmem_lpm_aa_index_kept "no ibm,dynamic-memory-v2 or /proc/powerpc/ofdt"
+		ktap_end
+		return 0
+	fi
+	mkdir -p "$DRMEM_T"
+	DRMEM_LMB_SIZE=$(drmem_words "$DRMEM_DN/ibm,lmb-size" | awk '{ v = v * 4294967296 + $1 } END { printf "%.0f", v }')
+	DRMEM_PHANDLE=
+	for _p in phandle ibm,phandle linux,phandle; do
+		[ -e "$DRMEM_DN/$_p" ] && DRMEM_PHANDLE=$(drmem_words "$DRMEM_DN/$_p") && break
+	done
+	aa0=$(drmem_node_aa 0)
+	aa1=$(drmem_node_aa 1)
+	if [ -z "$DRMEM_PHANDLE" ] || [ -z "$aa0" ] || [ -z "$aa1" ] || [ "$aa0" = "$aa1" ]; then
+		ktap_case skip drmem_lpm_aa_index_kept "no phandle ($DRMEM_PHANDLE) or no nodes 0 and 1 in the lookup arrays ($aa0/$aa1)"
+		ktap_end
+		return 0
+	fi
+	klog_mark
+
+	# 1. DIMM 1 on node 1.
+	drmem_lmbs "$DRMEM_DN/ibm,dynamic-memory-v2" >"$DRMEM_T/boot"
+	if drmem_hotadd drmem-dimm1 536870912 1; then
+		drmem_lmbs "$DRMEM_DN/ibm,dynamic-memory-v2" >"$DRMEM_T/dimm1"
+		# DIMM 1's LMBs: assigned now, not at boot.
+		awk 'NR == FNR { if ($4 % 16 >= 8) was[$1] = 1; next }
+		     $4 % 16 >= 8 && !was[$1] { print $1 }' "$DRMEM_T/boot" "$DRMEM_T/dimm1" >"$DRMEM_T/dimm1.drc"
+		_bad=$(awk -v aa="$aa1" 'NR == FNR { d[$1] = 1; next } d[$1] && $3 != aa' \
+			"$DRMEM_T/dimm1.drc" "$DRMEM_T/dimm1" | wc -l)
+		if [ -s "$DRMEM_T/dimm1.drc" ] && [ "$_bad" = 0 ]; then
+			ktap_case ok drmem_dimm1_on_node1
+		else
+			ktap_case fail drmem_dimm1_on_node1 "DIMM 1 LMBs: $(tr '\n' ' ' <"$DRMEM_T/dimm1.drc"), $_bad not on node 1's index $aa1"
+		fi
+	else
+		ktap_case fail drmem_dimm1_on_node1 "hot-add of a 512M DIMM on node 1 did not show in the property"
+		ktap_end
+		return 0
+	fi
+
+	# 2. The hypervisor's update: DIMM 1 moves to node 0's index.
+	awk -v aa="$aa0" 'NR == FNR { d[$1] = 1; next } d[$1] { $3 = aa } { print }' \
+		"$DRMEM_T/dimm1.drc" "$DRMEM_T/dimm1" >"$DRMEM_T/lpm"
+	drmem_v2_escaped <"$DRMEM_T/lpm" >"$DRMEM_T/lpm.esc"
+	if drmem_write_prop "$(sed -n 1p "$DRMEM_T/lpm.esc")" "$(sed -n 2p "$DRMEM_T/lpm.esc")" &&
+		drmem_lmbs "$DRMEM_DN/ibm,dynamic-memory-v2" | cmp -s - "$DRMEM_T/lpm"; then
+		ktap_case ok drmem_lpm_update_written
+	else
+		ktap_case fail drmem_lpm_update_written "update_property through /proc/powerpc/ofdt failed"
+	fi
+
+	# 3. Malformed shapes, each with a bogus aa_index everywhere.
+	awk -v aa="$DRMEM_BOGUS_AA" '{ $3 = aa; print }' "$DRMEM_T/lpm" | drmem_v2_escaped >"$DRMEM_T/bogus.esc"
+	blen=$(sed -n 1p "$DRMEM_T/bogus.esc")
+	besc=$(sed -n 2p "$DRMEM_T/bogus.esc")
+	bsets=$(((blen - 4) / 24))
+	# Each escaped byte is 4 characters; the count is the first 4 bytes.
+	body=${besc#????????????????}
+	set1=$(echo "$besc" | cut -c17-112)
+	klog_mark
+	drmem_shape v2_4_bytes_count_16 4 "$(drmem_be 16)"
+	drmem_shape v2_cut_inside_count 2 "$(drmem_be 1 | cut -c1-8)"
+	drmem_shape v2_cut_inside_a_set $((blen - 10)) "$(echo "$besc" | cut -c1-$(((blen - 10) * 4)))"
+	drmem_shape v2_count_larger_than_data "$blen" "$(drmem_be $((bsets + 1)))$body"
+	drmem_shape v2_count_smaller_than_data "$blen" "$(drmem_be $((bsets - 1)))$body"
+	drmem_shape v2_count_0xffffffff "$blen" "$(drmem_be 4294967295)$body"
+	drmem_shape v2_length_not_multiple_of_entry $((blen + 4)) "$besc$(drmem_be 0)"
+	drmem_shape v2_drc_range_wraps 52 "$(drmem_be 2)$set1$(drmem_be 32)$(drmem_be 0)$(drmem_be 0)$(drmem_be 4294967280)$(drmem_be $DRMEM_BOGUS_AA)$(drmem_be 8)"
+	drmem_shape v2_lmb_count_overflows 52 "$(drmem_be 2)$(drmem_be 2147483647)$(drmem_be 0)$(drmem_be 0)$(drmem_be 0)$(drmem_be $DRMEM_BOGUS_AA)$(drmem_be 8)$(drmem_be 2147483647)$(drmem_be 0)$(drmem_be 0)$(drmem_be 2147483647)$(drmem_be $DRMEM_BOGUS_AA)$(drmem_be 8)"
+	klog_check_clean drmem_malformed_no_kernel_report
+	if klog_since_mark | grep -q 'ignoring malformed ibm,dynamic-memory-v2'; then
+		ktap_case ok drmem_malformed_rejected_with_warning
+	else
+		ktap_case fail drmem_malformed_rejected_with_warning "no 'ignoring malformed' warning in the log"
+	fi
+
+	# 4. DIMM 2 makes the kernel rewrite the property from its LMBs.
+	klog_mark
+	if drmem_hotadd drmem-dimm2 268435456 0; then
+		ktap_case ok drmem_dimm2_rewrites_property
+	else
+		ktap_case fail drmem_dimm2_rewrites_property "hot-add of a 256M DIMM did not show in the property"
+	fi
+	drmem_lmbs "$DRMEM_DN/ibm,dynamic-memory-v2" >"$DRMEM_T/after"
+	_bad=$(awk -v aa="$aa0" 'NR == FNR { d[$1] = 1; next } d[$1] && $3 != aa { print $1 ":" $3 }' \
+		"$DRMEM_T/dimm1.drc" "$DRMEM_T/after" | tr '\n' ' ')
+	if [ -z "$_bad" ]; then
+		ktap_case ok drmem_lpm_aa_index_kept
+	else
+		ktap_case fail drmem_lpm_aa_index_kept "DIMM 1 LMBs (drc:aa) not on node 0's index $aa0 after the rewrite: $_bad"
+	fi
+	# Every LMB the second DIMM did not take is what the hypervisor said.
+	# DIMM 2's LMBs are the ones that were not assigned and now are.
+	_bad=$(awk 'NR == FNR { want[$1] = $0; fl[$1] = $4; next }
+		want[$1] != $0 && !(fl[$1] % 16 < 8 && $4 % 16 >= 8) { printf "%s:%s ", $1, $3 }' \
+		"$DRMEM_T/lpm" "$DRMEM_T/after")
+	_dimm2=$(awk 'NR == FNR { fl[$1] = $4; next } fl[$1] % 16 < 8 && $4 % 16 >= 8' \
+		"$DRMEM_T/lpm" "$DRMEM_T/after" | wc -l)
+	if [ -z "$_bad" ] && [ "$_dimm2" -eq $((268435456 / DRMEM_LMB_SIZE)) ]; then
+		ktap_case ok drmem_malformed_changed_no_lmb
+	else
+		ktap_case fail drmem_malformed_changed_no_lmb "LMBs (drc:aa) that differ from the hypervisor's property: ${_bad}($_dimm2 newly assigned)"
+	fi
+	klog_check_clean drmem_no_kernel_report
+	ktap_end
+}
+
+drmem_scenario

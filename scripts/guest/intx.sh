@@ -1,0 +1,147 @@
+# shellcheck shell=sh
+# intx (issue 4): INTx (LSI) mappings across PCI remove/rescan cycles and
+# PHB remove_slot/add_slot cycles.  Sourced by /init after insmod; uses
+# lib.sh.  Emits one KTAP suite, "intx_live", and "@@intx" lines with the
+# numbers the note reports (irq descriptor counts, durations).
+#
+# The guest: two e1000 at pci.0 slots 2 and 6 (one shared LSI) and a
+# second PHB (DRC "PHB 1") with an e1000 of its own.
+
+INTX_RESCAN_CYCLES=${INTX_RESCAN_CYCLES:-100}
+INTX_PHB_CYCLES=${INTX_PHB_CYCLES:-20}
+INTX_PHB_DRC=${INTX_PHB_DRC:-PHB 1}
+INTX_SLOTS=/sys/bus/pci/slots/control
+
+intx_say() { echo "@@intx $*" >/dev/console; }
+intx_now() { cut -d. -f1 /proc/uptime; }
+
+# e1000 (8086:100e) addresses, optionally only those of one PCI domain.
+intx_e1000s() {
+	for _d in /sys/bus/pci/devices/${1:-*}:*; do
+		[ -e "$_d/vendor" ] || continue
+		[ "$(cat "$_d/vendor")" = 0x8086 ] && [ "$(cat "$_d/device")" = 0x100e ] &&
+			echo "${_d##*/}"
+	done
+	return 0
+}
+
+# Remove the e1000s of the first PHB, then rescan; fails if they do not
+# come back.
+intx_rescan_cycle() {
+	for _a in $INTX_PAIR; do
+		echo 1 >"/sys/bus/pci/devices/$_a/remove" || return 1
+	done
+	echo 1 >/sys/bus/pci/rescan || return 1
+	for _a in $INTX_PAIR; do
+		[ -e "/sys/bus/pci/devices/$_a" ] || return 1
+	done
+}
+
+# Remove the second PHB's devices and the PHB, then add it back; the PHB
+# may come back under another domain number, so look its e1000 up again.
+intx_phb_cycle() {
+	for _a in $(intx_e1000s "$INTX_PHB_DOMAIN"); do
+		echo 1 >"/sys/bus/pci/devices/$_a/remove" || return 1
+	done
+	echo "$INTX_PHB_DRC" >"$INTX_SLOTS/remove_slot" || return 1
+	echo "$INTX_PHB_DRC" >"$INTX_SLOTS/add_slot" || return 1
+	_new=$(intx_e1000s | grep -v '^0000:' | head -n 1)
+	[ -n "$_new" ] || return 1
+	INTX_PHB_DOMAIN=${_new%%:*}
+}
+
+# Bring each e1000 up and check that its interrupt fires: the driver's
+# open forces a link-status interrupt, so the count must move.
+intx_irqs_work() {
+	_ok=0
+	for _a in $(intx_e1000s); do
+		_irq=$(cat "/sys/bus/pci/devices/$_a/irq")
+		[ -d "/sys/kernel/irq/$_irq" ] || { intx_say "$_a: irq $_irq has no descriptor"; _ok=1; continue; }
+		_net=$(ls "/sys/bus/pci/devices/$_a/net" 2>/dev/null | head -n 1)
+		[ -n "$_net" ] || { intx_say "$_a: no network interface"; _ok=1; continue; }
+		ip link set "$_net" up 2>/dev/null || ifconfig "$_net" up || true
+	done
+	sleep 2
+	for _a in $(intx_e1000s); do
+		_irq=$(cat "/sys/bus/pci/devices/$_a/irq")
+		_n=$(awk -v i="$_irq:" '$1 == i { s = 0; for (c = 2; c <= NF && $c ~ /^[0-9]+$/; c++) s += $c; print s }' /proc/interrupts)
+		intx_say "$_a: irq $_irq fired ${_n:-0} times"
+		[ "${_n:-0}" -gt 0 ] || _ok=1
+	done
+	for _a in $(intx_e1000s); do
+		_net=$(ls "/sys/bus/pci/devices/$_a/net" 2>/dev/null | head -n 1)
+		[ -z "$_net" ] || ip link set "$_net" down 2>/dev/null || ifconfig "$_net" down 2>/dev/null || true
+	done
+	return $_ok
+}
+
+ktap_begin intx_live
+INTX_PAIR=$(intx_e1000s 0000 | tr '\n' ' ')
+INTX_PHB_DOMAIN=$(intx_e1000s | grep -v '^0000:' | head -n 1 | cut -d: -f1)
+intx_taint0=$(cat /proc/sys/kernel/tainted)
+intx_start=$(irq_descs)
+intx_say "irq descriptors at start: $intx_start; first PHB e1000s: $INTX_PAIR; second PHB domain: ${INTX_PHB_DOMAIN:-none}"
+
+# 1. PCI remove-both-then-rescan cycles, a log check every 10 cycles (the
+#    log buffer would not hold 100 cycles of probe messages).
+if [ "$(echo "$INTX_PAIR" | wc -w)" -lt 2 ]; then
+	ktap_case skip pci_remove_rescan_cycles "fewer than two e1000 on the first PHB"
+	ktap_case skip irq_descs_back_after_rescan_cycles "no cycles ran"
+else
+	_t=$(intx_now) _i=0 _bad=
+	klog_mark
+	while [ $_i -lt "$INTX_RESCAN_CYCLES" ]; do
+		intx_rescan_cycle || { _bad="cycle $_i: the e1000s did not come back"; break; }
+		_i=$((_i + 1))
+		if [ $((_i % 10)) = 0 ]; then
+			_r=$(klog_since_mark | grep -E 'WARNING:|BUG:|KASAN|possible (circular|recursive) locking|inconsistent lock state|Oops' | head -n 1)
+			[ -z "$_r" ] || { _bad="cycle $_i: $_r"; break; }
+			klog_mark
+		fi
+	done
+	intx_after_rescan=$(irq_descs)
+	intx_say "rescan cycles: $_i in $(($(intx_now) - _t)) s; irq descriptors $intx_start -> $intx_after_rescan"
+	if [ -z "$_bad" ]; then ktap_case ok pci_remove_rescan_cycles; else ktap_case fail pci_remove_rescan_cycles "$_bad"; fi
+	if [ "$intx_after_rescan" = "$intx_start" ]; then
+		ktap_case ok irq_descs_back_after_rescan_cycles
+	else
+		ktap_case fail irq_descs_back_after_rescan_cycles "$intx_start before, $intx_after_rescan after"
+	fi
+fi
+
+# 2. remove_slot/add_slot cycles of the second PHB.
+intx_mid=$(irq_descs)
+if [ -z "$INTX_PHB_DOMAIN" ] || [ ! -w "$INTX_SLOTS/remove_slot" ]; then
+	ktap_case skip phb_remove_add_cycles "no second PHB with an e1000, or no $INTX_SLOTS (CONFIG_HOTPLUG_PCI_RPA_DLPAR)"
+	ktap_case skip irq_descs_back_after_phb_cycles "no cycles ran"
+else
+	_t=$(intx_now) _i=0 _bad=
+	klog_mark
+	while [ $_i -lt "$INTX_PHB_CYCLES" ]; do
+		intx_phb_cycle || { _bad="cycle $_i: the PHB or its e1000 did not come back"; break; }
+		_i=$((_i + 1))
+		_r=$(klog_since_mark | grep -E 'WARNING:|BUG:|KASAN|possible (circular|recursive) locking|inconsistent lock state|Oops' | head -n 1)
+		[ -z "$_r" ] || { _bad="cycle $_i: $_r"; break; }
+		klog_mark
+	done
+	intx_after_phb=$(irq_descs)
+	intx_say "PHB cycles: $_i in $(($(intx_now) - _t)) s; irq descriptors $intx_mid -> $intx_after_phb; second PHB now domain $INTX_PHB_DOMAIN"
+	if [ -z "$_bad" ]; then ktap_case ok phb_remove_add_cycles; else ktap_case fail phb_remove_add_cycles "$_bad"; fi
+	if [ "$intx_after_phb" = "$intx_mid" ]; then
+		ktap_case ok irq_descs_back_after_phb_cycles
+	else
+		ktap_case fail irq_descs_back_after_phb_cycles "$intx_mid before, $intx_after_phb after"
+	fi
+fi
+
+# 3. Every e1000 is back, with an interrupt that is delivered.
+klog_mark
+if intx_irqs_work; then ktap_case ok e1000_irqs_work_after_cycles; else ktap_case fail e1000_irqs_work_after_cycles "see the @@intx lines"; fi
+_t=$(cat /proc/sys/kernel/tainted)
+if [ "$_t" = "$intx_taint0" ]; then
+	klog_check_clean no_kernel_report_after_cycles
+else
+	ktap_case fail no_kernel_report_after_cycles "kernel taint went from $intx_taint0 to $_t (WARN or KASAN report)"
+fi
+intx_say "irq descriptors at end: $(irq_descs) (start $intx_start)"
+ktap_end

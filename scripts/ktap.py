@@ -24,7 +24,7 @@ import sys
 AREAS = ("phandle", "memlinks", "devlink", "intx", "drmem")
 TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 RESULT = re.compile(r"^(not ok|ok) (\d+)(?: -)? ([^#\s]+)(.*)$")
-REPORT = re.compile(r"WARNING:|BUG:|KASAN|possible (circular|recursive) locking"
+REPORT = re.compile(r"WARNING:|BUG:|possible (circular|recursive) locking"
                     r"|inconsistent lock state|Oops|Kernel panic")
 
 
@@ -80,6 +80,15 @@ def boot_suite(name, logdir, dmesg):
         if os.path.exists(os.path.join(logdir, "status")) else "0"
     cases.append(("guest_finished", status == "0",
                   "guest runner exit status %s" % status))
+    console = []
+    if os.path.exists(os.path.join(logdir, "console.log")):
+        with open(os.path.join(logdir, "console.log"), errors="replace") as f:
+            console = f.read().splitlines()
+    if any(l.startswith("@@phase init") for l in console):
+        failed = [l for l in console if l.startswith("@@insmod-failed")]
+        cases.append(("module_loaded", not failed, failed[0] if failed else ""))
+        failed = [l for l in console if l.startswith("@@scenario-failed")]
+        cases.append(("every_scenario_finished", not failed, failed[0] if failed else ""))
     reports = [l for l in dmesg if REPORT.search(l)]
     cases.append(("no_warn_bug_kasan_or_lockdep_report", not reports,
                   reports[0].strip() if reports else ""))
@@ -102,8 +111,8 @@ def write_document(suites, logdir, kunit):
     path = os.path.join(logdir, "results.ktap")
     with open(path, "w") as f:
         f.write("\n".join(doc) + "\n")
-    out = subprocess.run([sys.executable, kunit, "parse", "--json",
-                          os.path.join(logdir, "results.json"), path],
+    out = subprocess.run([sys.executable, kunit, "parse",
+                          "--json=" + os.path.join(logdir, "results.json"), path],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with open(os.path.join(logdir, "parse.txt"), "w") as f:
         f.write(out.stdout)

@@ -38,6 +38,12 @@ for mode in "${modes[@]}"; do
 	python3 "$OFRECONF_TOP/scripts/guest.py" "${args[@]}" || rc=$?
 	echo "$rc" >"$dir/status"
 	echo "ofreconf: $base $mode guest ran $(cat "$dir/time" 2>/dev/null || echo ?)s (exit $rc), console: $dir/console.log"
+	# A guest that never reached /init stops the run (not under prove,
+	# where a mutant may crash the kernel on purpose).
+	if ! grep -q '^@@phase init' "$dir/console.log" && [ -z "${OFRECONF_VM_OUT:-}" ]; then
+		tail -n 15 "$dir/console.log" | sed 's/^/  | /' >&2
+		die "the $base guest ($mode) did not boot to /init; its console is in $dir/console.log: check the guest config (kunit/guest-*.config) and the kernel's last lines above"
+	fi
 	python3 "$OFRECONF_TOP/scripts/ktap.py" collect "$dir" --kunit "$kunit_py" \
 		--boot-suite "ofreconf_boot_${base/./_}_$mode"
 done

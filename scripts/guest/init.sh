@@ -27,8 +27,10 @@ ktap_end
 
 for s in /ofreconf/scenarios/*.sh; do
 	[ -f "$s" ] || continue
-	# A subshell, so that one scenario's failure cannot stop the others.
-	(. "$s") || echo "@@scenario-failed $s" >/dev/console
+	# Its own shell and a time limit, so that one scenario's failure or
+	# hang cannot stop the others or lose the kernel log.
+	timeout "${OFRECONF_SCENARIO_TIMEOUT:-900}" sh -c '. /ofreconf/lib.sh; . "$1"' sh "$s" ||
+		echo "@@scenario-failed $s (exit $?)" >/dev/console
 done
 
 rmmod ofreconf_test 2>/dev/null

@@ -85,7 +85,7 @@ klog_since_mark() { dmesg | tail -n +$((KLOG_MARK + 1)); }
 # klog_check_clean CASE: a case that fails if a WARN, BUG, KASAN or lockdep
 # report was logged since the mark.
 klog_check_clean() {
-	_bad=$(klog_since_mark | grep -E 'WARNING:|BUG:|KASAN|possible (circular|recursive) locking|inconsistent lock state|Oops|Call Trace' | head -n 3)
+	_bad=$(klog_since_mark | grep -E 'WARNING:|BUG:|possible (circular|recursive) locking|inconsistent lock state|Oops|Kernel panic' | head -n 3)
 	if [ -z "$_bad" ]; then
 		ktap_case ok "$1"
 	else

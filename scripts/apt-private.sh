@@ -83,10 +83,17 @@ SRC
 		return 0
 	fi
 	mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
-	# shellcheck disable=SC2046
-	if ! apt-get $(apt_opts) update >"$APT_DIR/update.log" 2>&1 ||
-		grep -q '^E:' "$APT_DIR/update.log"; then
-		grep -E '^(E|Err)' "$APT_DIR/update.log" | head -n 3 >&2
+	# One retry: a mirror in the middle of a sync fails a download at times.
+	local try
+	for try in 1 2; do
+		# shellcheck disable=SC2046
+		apt-get $(apt_opts) update >"$APT_DIR/update.log" 2>&1 &&
+			! grep -qE '^(E:|Err:)' "$APT_DIR/update.log" && break
+		[ "$try" = 2 ] || sleep 5
+	done
+	if grep -qE '^(E:|Err:)' "$APT_DIR/update.log"; then
+		grep -A1 -E '^(E:|Err:)' "$APT_DIR/update.log" | head -n 2 >&2
+		rm -f "$APT_DIR/sources.list"
 		die "package mirror unreachable ($sec, $main); check the network or the URIs in /etc/apt/sources.list.d; log: $APT_DIR/update.log"
 	fi
 }

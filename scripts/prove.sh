@@ -53,7 +53,7 @@ for area in "${areas[@]}"; do
 	echo "ofreconf: prove $base $area: applying $(basename "$(dirname "$mutant")")/$(basename "$mutant")"
 	if "$OFRECONF_TOP/scripts/apply.sh" "$base" "$mutant" >"$dir/apply.log" 2>&1 &&
 		"$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
-		OFRECONF_VM_OUT=$dir OFRECONF_VM_ALL_SUITES=1 \
+		OFRECONF_VM_OUT=$dir OFRECONF_AREAS=$area OFRECONF_PROVE=1 \
 			"$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
 		read -r mp mf < <(count "$(ls "$dir"/*/results.json 2>/dev/null | tr '\n' ' ')" "$area" "$OFRECONF_TOP/scripts")
 		n=$((n + 1))

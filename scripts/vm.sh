@@ -27,13 +27,21 @@ for mode in "${modes[@]}"; do
 	mkdir -p "$dir"
 	args=(--kernel "$kernel" --initrd "$initrd" --ic-mode "$mode"
 		--log-dir "$dir" --timeout "${OFRECONF_VM_TIMEOUT:-1500}")
+	# Which scenarios run: OFRECONF_AREAS (prove), else all of them on
+	# XIVE and those that depend on the interrupt controller on XICS.
+	areas=${OFRECONF_AREAS:-}
+	[ -n "$areas" ] || { [ "$mode" = xive ] && areas=all; } || areas=intx
+	extra="ofreconf.areas=$areas"
+	[ -z "${OFRECONF_PROVE:-}" ] || extra+=" ofreconf.prove=1"
 	# On 6.12 kunit.py exec already ran the built-in suites: the vm boots
-	# run only the module's (a glob KUnit applies to modules too).
-	if [ "$base" = v6.12 ] && [ -z "${OFRECONF_VM_ALL_SUITES:-}" ]; then
-		args+=(--append "$append kunit.filter_glob=ofreconf*")
-	else
-		args+=(--append "$append")
+	# run only the module's (KUnit applies its glob to modules too).  A
+	# prove boot runs the area's built-in suites as well.
+	if [ "$base" = v6.12 ]; then
+		glob="ofreconf*"
+		[ -z "${OFRECONF_PROVE:-}" ] || glob="*${areas}*"
+		extra+=" kunit.filter_glob=$glob"
 	fi
+	args+=(--append "$append $extra")
 	rc=0
 	python3 "$OFRECONF_TOP/scripts/guest.py" "${args[@]}" || rc=$?
 	echo "$rc" >"$dir/status"

@@ -25,8 +25,22 @@ ktap_begin ofreconf_module_load
 klog_check_clean no_kernel_report_while_loading
 ktap_end
 
+# ofreconf.areas=a,b on the kernel command line limits the scenarios run;
+# ofreconf.prove=1 tells them a mutant is under test (fewer cycles will do).
+OFRECONF_AREAS=all
+OFRECONF_PROVE=0
+for w in $(cat /proc/cmdline); do
+	case $w in
+	ofreconf.areas=*) OFRECONF_AREAS=${w#ofreconf.areas=} ;;
+	ofreconf.prove=*) OFRECONF_PROVE=${w#ofreconf.prove=} ;;
+	esac
+done
+export OFRECONF_AREAS OFRECONF_PROVE
+
 for s in /ofreconf/scenarios/*.sh; do
 	[ -f "$s" ] || continue
+	area=$(basename "$s" .sh)
+	case ",$OFRECONF_AREAS," in *",all,"* | *",$area,"*) ;; *) continue ;; esac
 	# Its own shell and a time limit, so that one scenario's failure or
 	# hang cannot stop the others or lose the kernel log.
 	timeout "${OFRECONF_SCENARIO_TIMEOUT:-900}" sh -c '. /ofreconf/lib.sh; . "$1"' sh "$s" ||

@@ -29,5 +29,6 @@ extern char *ofreconf_pci_devs;
 struct pci_dev *ofreconf_get_pci_dev(const char *addr);
 
 extern struct kunit_suite ofreconf_env_suite;
+extern struct kunit_suite ofreconf_intx_suite;
 
 #endif /* OFRECONF_TEST_H */

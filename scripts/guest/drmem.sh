@@ -184,6 +184,8 @@ drmem_scenario() {
 	# Each escaped byte is 4 characters; the count is the first 4 bytes.
 	body=${besc#????????????????}
 	set1=$(echo "$besc" | cut -c17-112)
+	# The rejection warning is ratelimited (10 per 5 s): start afresh.
+	sleep 6
 	klog_mark
 	drmem_shape v2_4_bytes_count_16 4 "$(drmem_be 16)"
 	drmem_shape v2_cut_inside_count 2 "$(drmem_be 1 | cut -c1-8)"

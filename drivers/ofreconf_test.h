@@ -30,5 +30,6 @@ struct pci_dev *ofreconf_get_pci_dev(const char *addr);
 
 extern struct kunit_suite ofreconf_env_suite;
 extern struct kunit_suite ofreconf_intx_suite;
+extern struct kunit_suite ofreconf_phandle_suite;
 
 #endif /* OFRECONF_TEST_H */

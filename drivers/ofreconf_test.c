@@ -77,6 +77,7 @@ static void env_has_named_pci_devs(struct kunit *test)
 {
 	char *list, *cur, *addr;
 	struct pci_dev *pdev;
+	u8 pin;
 
 	if (!ofreconf_pci_devs || !*ofreconf_pci_devs)
 		OFRECONF_SKIP(test, "pci_devs not given: no PCI device may be touched");
@@ -88,7 +89,8 @@ static void env_has_named_pci_devs(struct kunit *test)
 		KUNIT_EXPECT_NOT_ERR_OR_NULL_MSG(test, pdev, "PCI device %s not found", addr);
 		if (!pdev)
 			continue;
-		KUNIT_EXPECT_NE_MSG(test, pdev->pin, 0, "%s has no INTx pin", addr);
+		pci_read_config_byte(pdev, PCI_INTERRUPT_PIN, &pin);
+		KUNIT_EXPECT_NE_MSG(test, (int)pin, 0, "%s has no INTx pin", addr);
 		pci_dev_put(pdev);
 	}
 	kfree(list);

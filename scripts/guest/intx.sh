@@ -50,11 +50,12 @@ intx_phb_cycle() {
 	INTX_PHB_DOMAIN=${_new%%:*}
 }
 
-# Bring each e1000 up and check that its interrupt fires: the driver's
-# open forces a link-status interrupt, so the count must move.
+# intx_irqs_work ADDR...: bring each e1000 up and check that its
+# interrupt fires: the driver's open forces a link-status interrupt, so
+# the count must move.
 intx_irqs_work() {
 	_ok=0
-	for _a in $(intx_e1000s); do
+	for _a in "$@"; do
 		_irq=$(cat "/sys/bus/pci/devices/$_a/irq")
 		[ -d "/sys/kernel/irq/$_irq" ] || { intx_say "$_a: irq $_irq has no descriptor"; _ok=1; continue; }
 		_net=$(ls "/sys/bus/pci/devices/$_a/net" 2>/dev/null | head -n 1)
@@ -62,13 +63,11 @@ intx_irqs_work() {
 		ip link set "$_net" up 2>/dev/null || ifconfig "$_net" up || true
 	done
 	sleep 2
-	for _a in $(intx_e1000s); do
+	for _a in "$@"; do
 		_irq=$(cat "/sys/bus/pci/devices/$_a/irq")
 		_n=$(awk -v i="$_irq:" '$1 == i { s = 0; for (c = 2; c <= NF && $c ~ /^[0-9]+$/; c++) s += $c; print s }' /proc/interrupts)
 		intx_say "$_a: irq $_irq fired ${_n:-0} times"
 		[ "${_n:-0}" -gt 0 ] || _ok=1
-	done
-	for _a in $(intx_e1000s); do
 		_net=$(ls "/sys/bus/pci/devices/$_a/net" 2>/dev/null | head -n 1)
 		[ -z "$_net" ] || ip link set "$_net" down 2>/dev/null || ifconfig "$_net" down 2>/dev/null || true
 	done
@@ -134,6 +133,7 @@ else
 	fi
 fi
 
+klog_mark
 # 3. Removing both devices of the shared pin releases exactly that pin's
 #    descriptor (the cycles above reuse one mapping, so a leak of it does not
 #    show in the counts), and a rescan brings it back.
@@ -153,9 +153,23 @@ else
 	fi
 fi
 
-# 4. Every e1000 is back, with an interrupt that is delivered.
-klog_mark
-if intx_irqs_work; then ktap_case ok e1000_irqs_work_after_cycles; else ktap_case fail e1000_irqs_work_after_cycles "see the @@intx lines"; fi
+# 4. Every e1000 is back, with an interrupt that is delivered; one case per
+#    PHB, as the second PHB's device went through DLPAR remove and add.
+if [ -z "$INTX_PAIR" ]; then
+	ktap_case skip e1000_irqs_work_first_phb "no e1000 on the first PHB"
+elif intx_irqs_work $INTX_PAIR; then
+	ktap_case ok e1000_irqs_work_first_phb
+else
+	ktap_case fail e1000_irqs_work_first_phb "see the @@intx lines"
+fi
+_phb2=$(intx_e1000s | grep -v '^0000:' | tr '\n' ' ')
+if [ -z "$_phb2" ]; then
+	ktap_case skip e1000_irq_works_readded_phb "no e1000 on a second PHB"
+elif intx_irqs_work $_phb2; then
+	ktap_case ok e1000_irq_works_readded_phb
+else
+	ktap_case fail e1000_irq_works_readded_phb "see the @@intx lines"
+fi
 _t=$(cat /proc/sys/kernel/tainted)
 if [ "$_t" = "$intx_taint0" ]; then
 	klog_check_clean no_kernel_report_after_cycles

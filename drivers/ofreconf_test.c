@@ -53,7 +53,8 @@ static void env_has_dynamic_reconfiguration_memory(struct kunit *test)
 
 	dn = of_find_node_by_path("/ibm,dynamic-reconfiguration-memory");
 	if (!dn)
-		OFRECONF_SKIP(test, "no /ibm,dynamic-reconfiguration-memory (QEMU: maxmem must exceed -m)");
+		OFRECONF_SKIP(test,
+			      "no /ibm,dynamic-reconfiguration-memory (QEMU: maxmem must exceed -m)");
 	KUNIT_EXPECT_TRUE(test, of_find_property(dn, "ibm,dynamic-memory-v2", NULL) ||
 			  of_find_property(dn, "ibm,dynamic-memory", NULL));
 	of_node_put(dn);

@@ -7,6 +7,11 @@
 # The guest: two e1000 at pci.0 slots 2 and 6 (one shared LSI) and a
 # second PHB (DRC "PHB 1") with an e1000 of its own.
 
+# A prove boot (a mutant under test) needs to see the bug once, not soak.
+if [ "${OFRECONF_PROVE:-0}" = 1 ]; then
+	INTX_RESCAN_CYCLES=${INTX_RESCAN_CYCLES:-5}
+	INTX_PHB_CYCLES=${INTX_PHB_CYCLES:-2}
+fi
 INTX_RESCAN_CYCLES=${INTX_RESCAN_CYCLES:-100}
 INTX_PHB_CYCLES=${INTX_PHB_CYCLES:-20}
 INTX_PHB_DRC=${INTX_PHB_DRC:-PHB 1}

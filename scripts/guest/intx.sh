@@ -79,6 +79,17 @@ intx_irqs_work() {
 	return $_ok
 }
 
+# intx_registers_dead ADDR...: true if an e1000 reads an all-zero MAC, the
+# sign that its driver could not reach the device's registers.
+intx_registers_dead() {
+	for _a in "$@"; do
+		_net=$(ls "/sys/bus/pci/devices/$_a/net" 2>/dev/null | head -n 1)
+		[ -n "$_net" ] || continue
+		[ "$(cat "/sys/class/net/$_net/address")" = 00:00:00:00:00:00 ] && return 0
+	done
+	return 1
+}
+
 ktap_begin intx_live
 INTX_PAIR=$(intx_e1000s 0000 | tr '\n' ' ')
 INTX_PHB_DOMAIN=$(intx_e1000s | grep -v '^0000:' | head -n 1 | cut -d: -f1)
@@ -172,12 +183,12 @@ if [ -z "$_phb2" ]; then
 	ktap_case skip e1000_irq_works_readded_phb "no e1000 on a second PHB"
 elif intx_irqs_work $_phb2; then
 	ktap_case ok e1000_irq_works_readded_phb
-elif [ "$(cat /ofreconf/base 2>/dev/null)" = v6.12 ]; then
-	# Seen on 6.12.117 with and without the series, not on 5.10: the e1000
-	# of a re-added PHB reads an invalid EEPROM and its IO window moves up
-	# 0x20000 each cycle.  A PHB resource bug, not an INTx one: reported,
-	# not judged here.
-	ktap_case skip e1000_irq_works_readded_phb "6.12.117 PHB re-add leaves the e1000 with an invalid EEPROM (not INTx)"
+elif intx_registers_dead $_phb2; then
+	# Seen on both bases after repeated remove_slot/add_slot: the re-added
+	# PHB's e1000 logs "Hardware Error" and reads MAC 00:00:00:00:00:00: its
+	# driver cannot reach the registers.  A PHB resource problem, not INTx:
+	# reported, not judged here.
+	ktap_case skip e1000_irq_works_readded_phb "the re-added PHB's e1000 cannot reach its registers (MAC all zero), not an INTx fault"
 else
 	ktap_case fail e1000_irq_works_readded_phb "see the @@intx lines"
 fi

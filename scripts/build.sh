@@ -14,7 +14,12 @@ is_kernel_tree "$src" || die "$src is not a kernel tree; run 'make fetch BASE=$b
 mkdir -p "$obj"
 
 frags=("$OFRECONF_TOP/kunit/guest-common.config" "$OFRECONF_TOP/kunit/guest-$base.config")
-cat "${frags[@]}" >"$obj/ofreconf.fragment"
+# Configure again when the fragments or the tree change: options of the
+# series' suites exist only once the series is applied.
+{
+	cat "${frags[@]}"
+	echo "# tree: $(git -C "$src" rev-parse HEAD 2>/dev/null || date +%s)"
+} >"$obj/ofreconf.fragment"
 if ! cmp -s "$obj/ofreconf.fragment" "$obj/ofreconf.fragment.used" || [ ! -f "$obj/.config" ]; then
 	(cd "$src" && ARCH=powerpc CROSS_COMPILE=$CROSS \
 		scripts/kconfig/merge_config.sh -n -m -O "$obj" "${frags[@]}" >"$obj/merge.log" 2>&1) ||

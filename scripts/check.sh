@@ -71,8 +71,8 @@ for base in "${bases[@]}"; do
 		bad=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error)' "$out/$base.sparse.log" |
 			sed "s|^$src/||; s|^\.\./[^ ]*/src/$base/||" |
 			while IFS=: read -r f l _; do
-				grep -qxF "$f:$l" "$out/$base.added" && echo "$f:$l"
-			done | head -n 3 | tr '\n' ' ')
+				if grep -qxF "$f:$l" "$out/$base.added"; then echo "$f:$l"; fi
+			done | head -n 3 | tr '\n' ' ' || true)
 		if [ -z "$bad" ]; then
 			result ok "${base//./_}_sparse_w1_no_new_warnings"
 		else

@@ -33,7 +33,9 @@ for p in "${patches[@]}"; do
 	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
 	if ! git -C "$src" am -q --3way "$p" >/tmp/ofreconf-am.$$ 2>&1; then
 		failed=$(git -C "$src" diff --name-only --diff-filter=U | tr '\n' ' ')
-		[ -n "$failed" ] || failed=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p; s/^error: \([^:]*\): does not exist.*/\1/p' /tmp/ofreconf-am.$$ | tr '\n' ' ')
+		[ -n "$failed" ] || failed=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p
+			s/^error: \([^:]*\): does not exist.*/\1/p
+			s/^error: sha1 information is lacking or useless (\(.*\))\./\1/p' /tmp/ofreconf-am.$$ | sort -u | tr '\n' ' ')
 		git -C "$src" am --abort >/dev/null 2>&1 || true
 		rm -f /tmp/ofreconf-am.$$
 		die "patch $(basename "$p") does not apply to $base; failed files: ${failed:-unknown}"

@@ -8,6 +8,7 @@ set -euo pipefail
 
 base=${1:-${BASE:-}}
 extra=${2:-}
+[ -z "$extra" ] || extra=$(realpath "$extra")
 check_base "$base"
 check_kdir
 src=$(src_dir "$base")
@@ -31,11 +32,18 @@ patches=("$OFRECONF_TOP/patches/$base"/[0-9][0-9][0-9][0-9]-*.patch)
 n=0
 for p in "${patches[@]}"; do
 	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
-	if ! git -C "$src" am -q --3way "$p" >/tmp/ofreconf-am.$$ 2>&1; then
+	# A series patch is a mail; a mutant may also be a plain -p1 diff.
+	if head -n 1 "$p" | grep -q '^From '; then
+		apply=(git -C "$src" am -q --3way "$p")
+	else
+		apply=(sh -c 'git -C "$1" apply --index "$2" && git -C "$1" commit -q -m "ofreconf: apply $(basename "$2")"' sh "$src" "$p")
+	fi
+	if ! "${apply[@]}" >/tmp/ofreconf-am.$$ 2>&1; then
 		failed=$(git -C "$src" diff --name-only --diff-filter=U | tr '\n' ' ')
 		[ -n "$failed" ] || failed=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p
 			s/^error: \([^:]*\): does not exist.*/\1/p
-			s/^error: sha1 information is lacking or useless (\(.*\))\./\1/p' /tmp/ofreconf-am.$$ | sort -u | tr '\n' ' ')
+			s/^error: sha1 information is lacking or useless (\(.*\))\./\1/p
+			s/^error: \([^:]*\): patch does not apply/\1/p' /tmp/ofreconf-am.$$ | sort -u | tr '\n' ' ')
 		git -C "$src" am --abort >/dev/null 2>&1 || true
 		rm -f /tmp/ofreconf-am.$$
 		die "patch $(basename "$p") does not apply to $base; failed files: ${failed:-unknown}"

@@ -1,5 +1,6 @@
 # kunit.py --qemu_config for a little-endian pseries guest (6.12's
-# tools/testing/kunit/qemu_configs/powerpc.py is big-endian).
+# tools/testing/kunit/qemu_configs/powerpc.py is big-endian).  maxmem above
+# -m gives the guest /ibm,dynamic-reconfiguration-memory for the drmem suite.
 # Used as: kunit.py run|exec --arch=powerpc --qemu_config=kunit/qemu_pseries_le.py \
 #              --cross_compile=powerpc64le-linux-gnu-
 from ..qemu_config import QemuArchParams
@@ -14,4 +15,4 @@ CONFIG_HVC_CONSOLE=y''',
 			   kernel_path='vmlinux',
 			   kernel_command_line='console=hvc0',
 			   extra_qemu_params=['-M', 'pseries', '-cpu', 'power9',
-					      '-m', '2G'])
+					      '-m', '2G,slots=4,maxmem=4G'])

@@ -16,6 +16,12 @@ else
 fi
 [ -f "$kdir/Module.symvers" ] || [ -f "$kdir/.config" ] ||
 	die "$kdir is not a built kernel tree (no .config or Module.symvers); build it first or set KDIR"
+# A powerpc tree on another host (a guest tree built here) needs the
+# cross compiler; on the LPAR itself the native one does.
+if [ ${#arch[@]} = 0 ] && grep -q '^CONFIG_PPC=y' "$kdir/.config" 2>/dev/null &&
+	[ "$(uname -m)" != ppc64le ]; then
+	arch=(ARCH=powerpc CROSS_COMPILE="$CROSS")
+fi
 obj=${MODULE_OUT:-$CACHE/module/${base:-custom}}
 mkdir -p "$obj"
 # Build in a copy so the source checkout stays clean.

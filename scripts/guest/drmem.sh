@@ -21,17 +21,10 @@ DRMEM_BOGUS_AA=119
 DRMEM_AWK='function mod(a, b) { return a - int(a / b) * b }
 function assigned(f) { return mod(int(f / 8), 2) == 1 }'
 
-# drmem_words FILE: the big-endian 32-bit words of FILE, one a line.
-drmem_words() {
-	od -An -v -tu1 "$1" | awk '{ for (i = 1; i <= NF; i++) b[n++] = $i }
-	END { for (i = 0; i + 3 < n; i += 4)
-		printf "%.0f\n", ((b[i] * 256 + b[i + 1]) * 256 + b[i + 2]) * 256 + b[i + 3] }'
-}
-
 # drmem_lmbs FILE: one line "drc base aa flags" per LMB of an
 # ibm,dynamic-memory-v2 property; nothing for a malformed one.
 drmem_lmbs() {
-	drmem_words "$1" | awk -v sz="$DRMEM_LMB_SIZE" '{ w[n++] = $1 }
+	dt_cells "$1" | awk -v sz="$DRMEM_LMB_SIZE" '{ w[n++] = $1 }
 	END {
 		if (n != 1 + 6 * w[0])
 			exit
@@ -86,7 +79,7 @@ drmem_write_prop() {
 
 # drmem_node_aa NODE: the lookup-array index whose last cell is NODE.
 drmem_node_aa() {
-	drmem_words "$DRMEM_DN/ibm,associativity-lookup-arrays" | awk -v node="$1" '
+	dt_cells "$DRMEM_DN/ibm,associativity-lookup-arrays" | awk -v node="$1" '
 	{ w[n++] = $1 }
 	END { for (k = 0; k < w[0]; k++) if (w[1 + (k + 1) * w[1]] == node) { print k; exit } }'
 }
@@ -130,11 +123,8 @@ drmem_scenario() {
 		return 0
 	fi
 	mkdir -p "$DRMEM_T"
-	DRMEM_LMB_SIZE=$(drmem_words "$DRMEM_DN/ibm,lmb-size" | awk '{ v = v * 4294967296 + $1 } END { printf "%.0f", v }')
-	DRMEM_PHANDLE=
-	for _p in phandle ibm,phandle linux,phandle; do
-		[ -e "$DRMEM_DN/$_p" ] && DRMEM_PHANDLE=$(drmem_words "$DRMEM_DN/$_p") && break
-	done
+	DRMEM_LMB_SIZE=$(dt_cells "$DRMEM_DN/ibm,lmb-size" | awk '{ v = v * 4294967296 + $1 } END { printf "%.0f", v }')
+	DRMEM_PHANDLE=$(dt_phandle "$DRMEM_DN") || DRMEM_PHANDLE=
 	aa0=$(drmem_node_aa 0)
 	aa1=$(drmem_node_aa 1)
 	if [ -z "$DRMEM_PHANDLE" ] || [ -z "$aa0" ] || [ -z "$aa1" ] || [ "$aa0" = "$aa1" ]; then

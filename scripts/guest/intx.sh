@@ -69,10 +69,9 @@ intx_phb_fresh_node() {
 	fi
 	for _c in "$_n"/*/assigned-addresses; do
 		[ -e "$_c" ] || continue
-		_p=$(hexdump -v -e '1/1 "%02x"' "${_c%/*}/phandle" 2>/dev/null ||
-			hexdump -v -e '1/1 "%02x"' "${_c%/*}/linux,phandle")
+		_p=$(dt_phandle "${_c%/*}") || _p=
 		# No newline: reconfig.c would take it as part of the name.
-		printf "remove_property 0x%s assigned-addresses" "$_p" >/proc/powerpc/ofdt ||
+		printf "remove_property %s assigned-addresses" "$_p" >/proc/powerpc/ofdt ||
 			{ intx_say "${_c%/*}: cannot remove assigned-addresses (phandle '$_p')"; return 1; }
 	done
 }

@@ -95,3 +95,20 @@ klog_check_clean() {
 
 # irq_descs: number of interrupt descriptors the kernel has.
 irq_descs() { ls /sys/kernel/irq | wc -l; }
+
+# dt_cells FILE: a device-tree property's big-endian 32-bit cells, one
+# decimal number a line.
+dt_cells() {
+	od -An -v -tu1 "$1" | awk '{ for (i = 1; i <= NF; i++) b[n++] = $i }
+	END { for (i = 0; i + 3 < n; i += 4)
+		printf "%.0f\n", ((b[i] * 256 + b[i + 1]) * 256 + b[i + 2]) * 256 + b[i + 3] }'
+}
+
+# dt_phandle NODE: the phandle of a /proc/device-tree node, the handle
+# /proc/powerpc/ofdt takes; fails if the node has none.
+dt_phandle() {
+	for _ph in phandle ibm,phandle linux,phandle; do
+		[ -e "$1/$_ph" ] && dt_cells "$1/$_ph" && return 0
+	done
+	return 1
+}

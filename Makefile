@@ -6,6 +6,7 @@
 #   make fetch|apply|build|kunit|vm|prove|check  BASE=...
 #   make module KDIR=/path/to/built/kernel
 #   make series BASE=...                      regenerate patches/BASE from branches
+#   make clean-cache                          remove sources, builds and ccache
 
 SHELL := /bin/bash
 BASES := v5.10 v6.12
@@ -16,7 +17,7 @@ ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
 
-.PHONY: run test fetch apply build kunit vm prove check module series help
+.PHONY: run test fetch apply build kunit vm prove check module series clean-cache help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -35,6 +36,9 @@ check:
 
 module:
 	$(S)/module.sh $(BASE)
+
+clean-cache:
+	$(S)/clean-cache.sh
 
 series:
 	@for b in $(or $(BASE),$(BASES)); do $(S)/series.sh $$b || exit 1; done

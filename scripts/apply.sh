@@ -2,13 +2,15 @@
 # Apply a base's series: a fresh branch from the base tag, then git am of
 # patches/<base>/*.patch.  With KDIR, the series goes onto a fresh branch
 # from the user's HEAD if KDIR is a git tree, and is taken as applied if not.
-# An optional extra patch (prove's mutants) is applied on top.
+# Extra patches (prove's mutants) are applied on top, in the order given.
+#   scripts/apply.sh <base> [extra.patch ...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 base=${1:-${BASE:-}}
-extra=${2:-}
-[ -z "$extra" ] || extra=$(realpath "$extra")
+shift || true
+extras=()
+for e in "$@"; do extras+=("$(realpath "$e")"); done
 check_base "$base"
 check_kdir
 src=$(src_dir "$base")
@@ -16,19 +18,35 @@ is_kernel_tree "$src" || die "$src is not a kernel tree; run 'make fetch BASE=$b
 
 if [ -n "${KDIR:-}" ] && ! git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
 	echo "ofreconf: KDIR=$KDIR is not a git tree; taking the series as already applied"
-	[ -z "$extra" ] || (cd "$src" && patch -p1 -N <"$extra") ||
-		die "could not apply $extra to $KDIR"
+	for e in "${extras[@]}"; do
+		(cd "$src" && patch -p1 -N <"$e") || die "could not apply $e to $KDIR"
+	done
 	exit 0
 fi
 
 start=$base
 [ -n "${KDIR:-}" ] && start=$(git -C "$src" rev-parse "${OFRECONF_KDIR_BASE:-HEAD}")
-git -C "$src" am --abort >/dev/null 2>&1 || true
-git -C "$src" checkout -q -f -B "ofreconf/$base" "$start"
-export GIT_COMMITTER_NAME="ofreconf" GIT_COMMITTER_EMAIL="dev@ofreconf.invalid"
 shopt -s nullglob
 patches=("$OFRECONF_TOP/patches/$base"/[0-9][0-9][0-9][0-9]-*.patch)
-[ -z "$extra" ] || patches+=("$extra")
+patches+=("${extras[@]}")
+
+# The same patches on the same start, with a clean tree, are already
+# applied: leave the files (and so the build's timestamps) alone.
+stamp=$(git -C "$src" rev-parse --git-dir)/ofreconf-applied
+want=$({ git -C "$src" rev-parse "$start"; cat "${patches[@]}"; } | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] &&
+	[ "$(git -C "$src" symbolic-ref -q --short HEAD)" = "ofreconf/$base" ] &&
+	[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
+	echo "ofreconf: $base: series already applied on branch ofreconf/$base"
+	exit 0
+fi
+rm -f "$stamp"
+git -C "$src" am --abort >/dev/null 2>&1 || true
+git -C "$src" checkout -q -f -B "ofreconf/$base" "$start"
+# A fixed committer makes the applied commits, and so the build's
+# configuration stamp, the same on every run.
+export GIT_COMMITTER_NAME="ofreconf" GIT_COMMITTER_EMAIL="dev@ofreconf.invalid"
+export GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
 n=0
 for p in "${patches[@]}"; do
 	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
@@ -51,4 +69,5 @@ for p in "${patches[@]}"; do
 	rm -f /tmp/ofreconf-am.$$
 	n=$((n + 1))
 done
+echo "$want" >"$stamp"
 echo "ofreconf: $base: applied $n patches on branch ofreconf/$base"

@@ -19,6 +19,8 @@ frags=("$OFRECONF_TOP/kunit/guest-common.config" "$OFRECONF_TOP/kunit/guest-$bas
 {
 	cat "${frags[@]}"
 	echo "# tree: $(git -C "$src" rev-parse HEAD 2>/dev/null || date +%s)"
+	# A build tree from another kit layout or compiler is configured again.
+	echo "# kit build layout $KIT_BUILD_LAYOUT; $("${CROSS}gcc" --version | head -n 1)"
 } >"$obj/ofreconf.fragment"
 if ! cmp -s "$obj/ofreconf.fragment" "$obj/ofreconf.fragment.used" || [ ! -f "$obj/.config" ]; then
 	(cd "$src" && ARCH=powerpc CROSS_COMPILE=$CROSS \

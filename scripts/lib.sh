@@ -13,6 +13,8 @@ declare -A BASE_PKG=([v5.10]=linux-source-5.10 [v6.12]=linux-source-6.12)
 declare -A BASE_VER=([v5.10]=5.10.262-1 [v6.12]=6.12.117-1~deb12u1)
 declare -A BASE_SUITE=([v5.10]=bullseye-security [v6.12]=bookworm-security)
 BASES="v5.10 v6.12"
+# Raise when a change to how the kit builds must not reuse older build trees.
+KIT_BUILD_LAYOUT=2
 AREAS="foundation phandle memlinks devlink intx drmem"
 
 die() {
@@ -20,19 +22,30 @@ die() {
 	exit 1
 }
 
-# Print one line when a long stage starts and its time when it ends.
+# CPU seconds (user + system) used by this shell's waited-for children.
+children_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%d\n", ($14 + $15) / hz }' "/proc/$$/stat"
+}
+
+# Print one line when a long stage starts and its time when it ends, and
+# add "stage<TAB>wall<TAB>cpu" to $OUT/stages.tsv for the closing table.
 stage() {
-	local name=$1 t0 rc
+	local name=$1 t0 c0 rc wall cpu
 	shift
 	echo "==> $name"
 	t0=$(date +%s)
+	c0=$(children_cpu)
 	rc=0
 	"$@" || rc=$?
+	wall=$(($(date +%s) - t0))
+	cpu=$(($(children_cpu) - c0))
+	mkdir -p "$OUT"
+	printf '%s\t%d\t%d\n' "$name" "$wall" "$cpu" >>"$OUT/stages.tsv"
 	if [ "$rc" -ne 0 ]; then
-		echo "<== $name FAILED after $(($(date +%s) - t0))s" >&2
+		echo "<== $name FAILED after ${wall}s (cpu ${cpu}s)" >&2
 		return "$rc"
 	fi
-	echo "<== $name done in $(($(date +%s) - t0))s"
+	echo "<== $name done in ${wall}s (cpu ${cpu}s)"
 }
 
 check_base() {

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Tier prove: for each area that has a mutant prove/<area>/<base>.patch,
-# reintroduce the bug on top of the series, rebuild, rerun the guest (all
-# built-in suites, the module and the scenarios) and expect the area's
-# cases to fail; the series' own run (vm tier) shows them passing.  Ends
-# with the series re-applied and rebuilt.
+# Tier prove: each mutant puts one fixed bug back and names the cases that
+# must fail.  A mutant is a patch under prove/<area>/ for this base
+# (<fix>-<base>.patch) with one "Must-fail: suite.case" line per case in
+# its header; patches without such lines are hand-run tools, not mutants.
+#
+# Mutants of different areas touch different code, so they share a boot:
+# round r applies the r-th mutant of every area on top of the series,
+# rebuilds, boots the guest once (XIVE, every built-in suite, the module,
+# the areas' scenarios) and prove_judge.py judges each mutant on its own
+# named cases; every case no mutant of the round names must pass.  The
+# named cases must pass in the series' own vm and kunit results.  The
+# series is re-applied at the end (its build is left to the next run).
 #   scripts/prove.sh <base> [area ...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,83 +22,57 @@ areas=("$@")
 [ ${#areas[@]} -gt 0 ] || read -r -a areas <<<"$AREAS"
 kunit_py=$CACHE/src/v6.12/tools/testing/kunit/kunit.py
 out=$OUT/$base
-ktap=$out/prove/prove.ktap
+rm -rf "$out/prove"
 mkdir -p "$out/prove"
 
-count() { # results.json area -> "passed failed"
-	python3 - "$@" <<'PY'
-import json, sys
-sys.path.insert(0, sys.argv[3])
-import ktap
-p = f = 0
-for path in sys.argv[1].split():
-    try:
-        doc = json.load(open(path))
-    except (OSError, ValueError):
-        continue
-    for s in doc.get("sub_groups", []):
-        if ktap.area_of(s["name"]) != sys.argv[2]:
-            continue
-        for st in ktap.leaves(s):
-            p += st == "PASS"
-            f += st not in ("PASS", "SKIP")
-print(p, f)
-PY
-}
-
-blocks=()
-ran=0
+# area -> its mutants for this base, one per line
+declare -A mutants=()
+rounds=0
 for area in "${areas[@]}"; do
-	mutant=$OFRECONF_TOP/prove/$area/$base.patch
-	[ -f "$mutant" ] || continue
-	ran=1
-	dir=$out/mutant-$area
-	rm -rf "$dir"
+	list=$(grep -l '^Must-fail: ' "$OFRECONF_TOP"/prove/"$area"/*"$base".patch 2>/dev/null | sort || true)
+	[ -n "$list" ] || continue
+	mutants[$area]=$list
+	n=$(echo "$list" | wc -l)
+	[ "$n" -le "$rounds" ] || rounds=$n
+done
+if [ "$rounds" = 0 ]; then
+	echo "ofreconf: prove $base: no mutants (prove/<area>/*-$base.patch with Must-fail lines)"
+	exit 0
+fi
+
+series_results=$(ls "$out"/vm-*/results.json "$out"/kunit/*/results.json 2>/dev/null | tr '\n' ' ')
+judge=(python3 "$OFRECONF_TOP/scripts/prove_judge.py" --base "$base" --series $series_results)
+for r in $(seq 1 "$rounds"); do
+	dir=$out/prove/round-$r
 	mkdir -p "$dir"
-	lines=()
-	n=0
-	echo "ofreconf: prove $base $area: applying $(basename "$(dirname "$mutant")")/$(basename "$mutant")"
-	if "$OFRECONF_TOP/scripts/apply.sh" "$base" "$mutant" >"$dir/apply.log" 2>&1 &&
-		"$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
-		OFRECONF_VM_OUT=$dir OFRECONF_AREAS=$area OFRECONF_PROVE=1 \
-			"$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
-		read -r mp mf < <(count "$(ls "$dir"/*/results.json 2>/dev/null | tr '\n' ' ')" "$area" "$OFRECONF_TOP/scripts")
-		n=$((n + 1))
-		if [ "$mf" -gt 0 ]; then
-			lines+=("    # mutant: $mf $area cases failed, $mp passed (logs $dir)")
-			lines+=("    ok $n mutant_makes_${area}_cases_fail")
-		else
-			lines+=("    # mutant: no $area case failed ($mp passed): the tests cannot see this bug")
-			lines+=("    not ok $n mutant_makes_${area}_cases_fail")
-		fi
+	round=() round_areas=()
+	for area in "${!mutants[@]}"; do
+		m=$(echo "${mutants[$area]}" | sed -n "${r}p")
+		[ -n "$m" ] || continue
+		round+=("$m")
+		round_areas+=("$area")
+	done
+	names=$(for m in "${round[@]}"; do echo "${m#"$OFRECONF_TOP"/prove/}"; done | tr '\n' ' ')
+	echo "ofreconf: prove $base round $r/$rounds: $names"
+	t0=$(date +%s)
+	if ! "$OFRECONF_TOP/scripts/apply.sh" "$base" "${round[@]}" >"$dir/apply.log" 2>&1; then
+		echo "ofreconf: prove $base round $r: a mutant does not apply; see $dir/apply.log"
+	elif ! "$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
+		echo "ofreconf: prove $base round $r: the mutated kernel does not build; see $dir/build.log"
 	else
-		n=$((n + 1))
-		lines+=("    # the mutant did not apply or build: see $dir/apply.log $dir/build.log")
-		lines+=("    not ok $n mutant_makes_${area}_cases_fail")
+		t1=$(date +%s)
+		OFRECONF_VM_OUT=$dir OFRECONF_AREAS=$(
+			IFS=,
+			echo "${round_areas[*]}"
+		) OFRECONF_PROVE=1 "$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
+		echo "ofreconf: prove $base round $r: build $((t1 - t0))s, boot $(($(date +%s) - t1))s"
 	fi
-	# The restored series: the vm and kunit tiers' own results.
-	read -r sp sf < <(count "$(ls "$out"/vm-*/results.json "$out"/kunit/*/results.json 2>/dev/null | tr '\n' ' ')" "$area" "$OFRECONF_TOP/scripts")
-	n=$((n + 1))
-	if [ "$sp" -gt 0 ] && [ "$sf" -eq 0 ]; then
-		lines+=("    ok $n series_passes_${area}_cases")
-	else
-		lines+=("    # series: $sp $area cases passed, $sf failed")
-		lines+=("    not ok $n series_passes_${area}_cases")
-	fi
-	res=ok
-	printf '%s\n' "${lines[@]}" | grep -q '^    not ok' && res="not ok"
-	blocks+=("    KTAP version 1" "    # Subtest: prove_$area" "    1..$n" "${lines[@]}" "$res 1 prove_$area")
+	# A round that did not boot leaves no results: every mutant of it fails.
+	"${judge[@]}" --round "$r" --results "$dir"/vm-*/results.json --mutants "${round[@]}" \
+		>"$dir/prove.ktap.part" || true
 done
 
-if [ "$ran" = 1 ]; then
-	echo "ofreconf: prove $base: restoring the series"
-	"$OFRECONF_TOP/scripts/apply.sh" "$base" >/dev/null
-	"$OFRECONF_TOP/scripts/build.sh" "$base" >/dev/null
-	{
-		echo "KTAP version 1"
-		printf '%s\n' "${blocks[@]}"
-	} >"$ktap"
-	python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$ktap" "$out/prove" --kunit "$kunit_py"
-else
-	echo "ofreconf: prove $base: no mutants under prove/*/$base.patch"
-fi
+echo "ofreconf: prove $base: restoring the series"
+"$OFRECONF_TOP/scripts/apply.sh" "$base" >/dev/null
+"${judge[@]}" --collect "$out"/prove/round-*/prove.ktap.part >"$out/prove/prove.ktap"
+python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/prove/prove.ktap" "$out/prove/ktap" --kunit "$kunit_py"

@@ -40,4 +40,7 @@ if has prove; then
 	for b in "${bases[@]}"; do stage "prove $b" "$OFRECONF_TOP/scripts/prove.sh" "$b"; done
 fi
 echo "ofreconf: finished in $(($(date +%s) - t0))s"
+awk -F'\t' 'BEGIN { printf "%-44s %8s %8s\n", "stage", "wall s", "cpu s" }
+	{ printf "%-44s %8d %8d\n", $1, $2, $3; w += $2; c += $3 }
+	END { printf "%-44s %8d %8d\n", "all stages", w, c }' "$OUT/stages.tsv"
 python3 "$OFRECONF_TOP/scripts/ktap.py" summary "$OUT"

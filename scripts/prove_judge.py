@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Judge the mutants of one prove round, and gather the rounds' verdicts.
+
+  prove_judge.py --base B --series R.json... --round N --results R.json \
+                 --mutants M.patch...
+      prints the KTAP cases of round N: one per mutant, ok when each of its
+      "Must-fail: suite.case" cases failed in the round's boot, each of its
+      "Must-pass:" cases passed there, and each named case passed in the
+      series' own results; and one for the round, ok when every case that
+      no mutant of the round names passed.
+  prove_judge.py --base B --series ... --collect PART...
+      one KTAP document, suite prove_<base>, of the rounds' cases.
+
+A case is "suite.case"; a parameterized case also has "suite.case.param"
+entries, and naming "suite.case" names its parameters too.  A named case
+that is missing from the boot (the kernel died before it) is not proof.
+Python standard library only.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+
+
+def cases_of(paths):
+    """{suite.case: status} over kunit.py JSON files; None if none loads."""
+    found, loaded = {}, False
+    for path in paths:
+        try:
+            with open(path) as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            continue
+        loaded = True
+        for suite in doc.get("sub_groups", []):
+            walk(suite, suite["name"], found)
+    return found if loaded else None
+
+
+def walk(group, prefix, found):
+    for case in group.get("test_cases", []):
+        found[prefix + "." + case["name"]] = case.get("status", "FAIL")
+    for sub in group.get("sub_groups", []):
+        key = prefix + "." + sub["name"]
+        walk(sub, key, found)
+        leaves = [s for k, s in found.items() if k.startswith(key + ".")]
+        found[key] = "FAIL" if any(s not in ("PASS", "SKIP") for s in leaves) else "PASS"
+
+
+def header(path, field):
+    """The values of "Field: value" lines before the patch's first diff."""
+    values = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith(("diff --git", "--- a/", "Index: ")):
+                break
+            m = re.match(r"^%s:\s*(\S+)" % field, line)
+            if m:
+                values.append(m.group(1))
+    return values
+
+
+def case_name(path):
+    rel = os.path.relpath(path, os.path.join(os.path.dirname(__file__), "..", "prove"))
+    return "mutant_" + re.sub(r"[^A-Za-z0-9]+", "_", rel[:-len(".patch")])
+
+
+def status(results, name):
+    return results.get(name, "MISSING") if results is not None else "NO RESULTS"
+
+
+def judge_round(args):
+    series = cases_of(args.series) or {}
+    results = cases_of(args.results)
+    named = set()
+    lines = []
+    for path in args.mutants:
+        fails, passes = header(path, "Must-fail"), header(path, "Must-pass")
+        named.update(fails)
+        why = []
+        for c in fails:
+            got, had = status(results, c), series.get(c, "MISSING")
+            lines.append("# %s: %s must fail: %s under the mutant, %s in the series"
+                         % (case_name(path), c, got, had))
+            if got != "FAIL":
+                why.append("%s %s under the mutant" % (c, got))
+            if had != "PASS":
+                why.append("%s %s in the series" % (c, had))
+        for c in passes:
+            got = status(results, c)
+            if got != "PASS":
+                why.append("%s must pass, %s under the mutant" % (c, got))
+        if why:
+            lines.append("# %s: not proven: %s" % (case_name(path), "; ".join(why)))
+        lines.append("%s %s" % ("ok" if not why else "not ok", case_name(path)))
+    if results is None:
+        bad = ["the round's boot left no results (see prove/round-%s/)" % args.round]
+    else:
+        bad = sorted(k for k, s in results.items()
+                     if s not in ("PASS", "SKIP") and not any(
+                         k == n or k.startswith(n + ".") for n in named))
+    if bad:
+        lines.append("# round_%s: unnamed cases failed: %s" % (args.round, " ".join(bad[:8])))
+    lines.append("%s round_%s_unnamed_cases_pass" % ("ok" if not bad else "not ok", args.round))
+    print("\n".join(lines))
+    return 0
+
+
+def collect(args):
+    body, n, failed = [], 0, False
+    for path in args.collect:
+        with open(path) as f:
+            for line in f.read().splitlines():
+                m = re.match(r"^(ok|not ok) (\S+)$", line)
+                if m:
+                    n += 1
+                    failed |= m.group(1) != "ok"
+                    body.append("    %s %d %s" % (m.group(1), n, m.group(2)))
+                elif line:
+                    body.append("    " + line)
+    name = "prove_" + args.base.replace(".", "_")
+    print("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: %s\n    1..%d" % (name, n))
+    print("\n".join(body))
+    print("%s 1 %s" % ("not ok" if failed or n == 0 else "ok", name))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", required=True)
+    ap.add_argument("--series", nargs="*", default=[])
+    ap.add_argument("--round")
+    ap.add_argument("--results", nargs="*", default=[])
+    ap.add_argument("--mutants", nargs="*", default=[])
+    ap.add_argument("--collect", nargs="*")
+    args = ap.parse_args()
+    return collect(args) if args.collect is not None else judge_round(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -62,8 +62,10 @@ def header(path, field):
 
 
 def case_name(path):
-    rel = os.path.relpath(path, os.path.join(os.path.dirname(__file__), "..", "prove"))
-    return "mutant_" + re.sub(r"[^A-Za-z0-9]+", "_", rel[:-len(".patch")])
+    """prove/<area>/<fix>-<base>.patch -> mutant_<area>_<fix>_<base>"""
+    area = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    stem = os.path.basename(path)[:-len(".patch")]
+    return "mutant_" + re.sub(r"[^A-Za-z0-9]+", "_", area + "_" + stem)
 
 
 def status(results, name):

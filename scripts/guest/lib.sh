@@ -78,10 +78,12 @@ ktap_expect() {
 # not_run_<n>, with REASON (a skip fails when strict); then the suite's
 # result.  A scenario that cannot go on ends with this.
 ktap_rest() {
-	_r=$1
-	[ "$_r" != skip ] || [ "$OFRECONF_STRICT" != 1 ] || _r=fail
+	_r=$1 _why=$2
+	if [ "$_r" = skip ] && [ "$OFRECONF_STRICT" = 1 ]; then
+		_r=fail _why="strict: the kit's guest must have this: $_why"
+	fi
 	while [ "$KTAP_N" -lt "$KTAP_PLAN" ]; do
-		ktap_case "$_r" "not_run_$((KTAP_N + 1))" "$2"
+		ktap_case "$_r" "not_run_$((KTAP_N + 1))" "$_why"
 	done
 	ktap_end
 }

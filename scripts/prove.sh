@@ -75,4 +75,6 @@ done
 echo "ofreconf: prove $base: restoring the series"
 "$OFRECONF_TOP/scripts/apply.sh" "$base" >/dev/null
 "${judge[@]}" --collect "$out"/prove/round-*/prove.ktap.part >"$out/prove/prove.ktap"
-python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/prove/prove.ktap" "$out/prove/ktap" --kunit "$kunit_py"
+python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/prove/prove.ktap" "$out/prove" --kunit "$kunit_py" \
+	--judge "$base" prove ||
+	die "$base prove: the judge found failures (the FAIL lines above; expected cases in expected/results.txt)"

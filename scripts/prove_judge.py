@@ -11,7 +11,7 @@
   prove_judge.py --base B --series ... --collect PART...
       one KTAP document, suite prove_<base>, of the rounds' cases.
 
-A case is "suite.case"; a parameterized case also has "suite.case.param"
+A case is "suite.case"; a parameterized case also has "suite.case/param"
 entries, and naming "suite.case" names its parameters too.  A named case
 that is missing from the boot (the kernel died before it) is not proof.
 Python standard library only.
@@ -22,30 +22,29 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ktap  # noqa: E402  (one reader of kunit.py's JSON)
+
 
 def cases_of(paths):
-    """{suite.case: status} over kunit.py JSON files; None if none loads."""
+    """{suite.case: status} over kunit.py JSON files; None if none loads.
+    A parameterized case is "suite.case/param", and "suite.case" stands
+    for all of its parameters: FAIL if any failed."""
     found, loaded = {}, False
     for path in paths:
         try:
-            with open(path) as f:
-                doc = json.load(f)
+            suites = ktap.read_json(path)
         except (OSError, ValueError):
             continue
         loaded = True
-        for suite in doc.get("sub_groups", []):
-            walk(suite, suite["name"], found)
+        for suite, cases in suites.items():
+            for case, st in cases.items():
+                found[suite + "." + case] = st
+                if "/" in case:
+                    parent = suite + "." + case.split("/", 1)[0]
+                    if found.get(parent) not in ("FAIL", "ERROR"):
+                        found[parent] = st if st not in ("PASS", "SKIP") else "PASS"
     return found if loaded else None
-
-
-def walk(group, prefix, found):
-    for case in group.get("test_cases", []):
-        found[prefix + "." + case["name"]] = case.get("status", "FAIL")
-    for sub in group.get("sub_groups", []):
-        key = prefix + "." + sub["name"]
-        walk(sub, key, found)
-        leaves = [s for k, s in found.items() if k.startswith(key + ".")]
-        found[key] = "FAIL" if any(s not in ("PASS", "SKIP") for s in leaves) else "PASS"
 
 
 def header(path, field):
@@ -101,7 +100,7 @@ def judge_round(args):
     else:
         bad = sorted(k for k, s in results.items()
                      if s not in ("PASS", "SKIP") and not any(
-                         k == n or k.startswith(n + ".") for n in named))
+                         k == n or k.startswith(n + "/") for n in named))
     if bad:
         lines.append("# round_%s: unnamed cases failed: %s" % (args.round, " ".join(bad[:8])))
     lines.append("%s round_%s_unnamed_cases_pass" % ("ok" if not bad else "not ok", args.round))

@@ -3,7 +3,7 @@
  * ofreconf_intx: INTx (LSI) mappings of PCI devices across removal and
  * rescan on a live pseries guest.
  *
- * The devices come from the intx_devs parameter, "A,B[,C]": A and B are two
+ * The devices come from the pci_devs parameter, "A,B[,C]": A and B are two
  * devices sharing one INTx pin (in the kit's QEMU guest, the e1000s at
  * slots 2 and 6 of the first PHB), C an optional device with a pin of its
  * own (the e1000 of the second PHB).  Without the parameter every case is
@@ -22,12 +22,7 @@
 
 #include "ofreconf_test.h"
 
-static char *intx_devs;
-module_param(intx_devs, charp, 0444);
-MODULE_PARM_DESC(intx_devs,
-		 "A,B[,C]: PCI addresses (DDDD:BB:DD.F) the intx suite may remove and rescan; A and B share an INTx pin, C has its own");
-
-/* One device named by intx_devs, and the mapping it had at the start. */
+/* One device named by pci_devs, and the mapping it had at the start. */
 struct intx_dev {
 	char addr[16];
 	struct pci_bus *bus;
@@ -66,43 +61,43 @@ static const char *intx_probe(struct intx_dev *d, const char *addr)
 	strscpy(d->addr, addr, sizeof(d->addr));
 	pdev = intx_get(d);
 	if (!pdev)
-		return "a device named by intx_devs is absent";
+		return "a device named by pci_devs is absent";
 	d->bus = pdev->bus;
 	d->devfn = pdev->devfn;
 	d->virq = pdev->irq;
 	pci_dev_put(pdev);
 	data = d->virq ? irq_get_irq_data(d->virq) : NULL;
 	if (!data || !data->domain)
-		return "a device named by intx_devs has no INTx mapping";
+		return "a device named by pci_devs has no INTx mapping";
 	d->hwirq = irqd_to_hwirq(data);
 	d->domain = data->domain;
 	return NULL;
 }
 
-/* Resolve intx_devs; NULL on success, else the reason to skip. */
+/* Resolve pci_devs; NULL on success, else the reason to skip. */
 static const char *intx_setup(struct intx_ctx *ctx)
 {
 	char *list, *cur, *addr[3] = { NULL, NULL, NULL };
 	const char *why = NULL;
 	int n = 0;
 
-	if (!intx_devs || !*intx_devs)
-		return "intx_devs not given: no PCI device may be removed";
-	list = kstrdup(intx_devs, GFP_KERNEL);
+	if (!ofreconf_pci_devs || !*ofreconf_pci_devs)
+		return "pci_devs not given: no PCI device may be removed";
+	list = kstrdup(ofreconf_pci_devs, GFP_KERNEL);
 	if (!list)
 		return "out of memory";
 	cur = list;
 	while (n < 3 && (addr[n] = strsep(&cur, ",")) != NULL)
 		n++;
 	if (n < 2) {
-		why = "intx_devs needs at least two devices sharing a pin";
+		why = "pci_devs needs at least two devices sharing a pin";
 		goto out;
 	}
 	why = intx_probe(&ctx->a, addr[0]);
 	if (!why)
 		why = intx_probe(&ctx->b, addr[1]);
 	if (!why && ctx->a.virq != ctx->b.virq)
-		why = "the first two intx_devs devices do not share an INTx mapping";
+		why = "the first two pci_devs devices do not share an INTx mapping";
 	if (!why && n == 3 && !intx_probe(&ctx->c, addr[2]))
 		ctx->have_c = ctx->c.virq != ctx->a.virq;
 out:
@@ -263,7 +258,7 @@ static void intx_remove_changed_irq_drops_own_mapping(struct kunit *test)
 
 	INTX_SETUP_OR_SKIP(test, ctx);
 	if (!ctx->have_c)
-		OFRECONF_SKIP(test, "no third intx_devs device with a pin of its own");
+		OFRECONF_SKIP(test, "no third pci_devs device with a pin of its own");
 
 	pdev = intx_get(&ctx->c);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);

@@ -2,7 +2,8 @@
 # Tier check: 6.12's checkpatch.pl --strict on every patch and on drivers/,
 # sparse and W=1 on the kernel files each series touches (a warning on a
 # line the series added fails), every patch of a series compiling on its
-# own (bisectable), and the module built with -Werror and sparse.
+# own (bisectable), the module built with -Werror and sparse, and the
+# judge's own fixture tests.
 #   scripts/check.sh [base ...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -33,15 +34,34 @@ for p in "$OFRECONF_TOP"/patches/*/[0-9][0-9][0-9][0-9]-*.patch "$OFRECONF_TOP"/
 	# has no commit to name in Fixes: (MISSING_FIXES_TAG).
 	flags=(--strict --no-tree --quiet --show-types
 		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES,MISSING_FIXES_TAG)
-	case $p in *.patch) ;; *) flags+=(-f) ;; esac
 	rel=${p#"$OFRECONF_TOP"/}
+	# A patch's case is named by its base and number (v6_12_patch_3_checkpatch),
+	# as the subject in its file name may change; a driver file's by its path.
+	case $p in
+	*.patch)
+		b=$(basename "$(dirname "$p")")
+		name=${b//./_}_patch_$((10#$(basename "$p" | cut -c1-4)))_checkpatch
+		;;
+	*)
+		flags+=(-f)
+		name=checkpatch_${rel//[^A-Za-z0-9]/_}
+		;;
+	esac
 	if msg=$(perl "$checkpatch" "${flags[@]}" "$p" 2>&1) && [ -z "$msg" ]; then
-		result ok "checkpatch_${rel//[^A-Za-z0-9]/_}"
+		result ok "$name"
 	else
 		echo "$msg" >"$out/${rel//\//_}.checkpatch"
-		result fail "checkpatch_${rel//[^A-Za-z0-9]/_}" "$(echo "$msg" | grep -m1 -E 'ERROR|WARNING|CHECK')"
+		result fail "$name" "$(echo "$msg" | grep -m1 -E 'ERROR|WARNING|CHECK')"
 	fi
 done
+
+# The judge's own fixture tests (scripts/tests/test_ktap.py): one result.
+if KUNIT_PY=$CACHE/src/v6.12/tools/testing/kunit/kunit.py \
+	python3 "$OFRECONF_TOP/scripts/tests/test_ktap.py" >"$out/test_ktap.log" 2>&1; then
+	result ok ktap_judge_fixture_tests
+else
+	result fail ktap_judge_fixture_tests "$(grep -m1 -E '^(FAIL|ERROR):' "$out/test_ktap.log") (log $out/test_ktap.log)"
+fi
 
 # Added lines of a series: "file:line" for each line a patch adds.
 added_lines() {
@@ -119,4 +139,6 @@ done
 	if printf '%s\n' "${lines[@]}" | grep -q '^    not ok'; then echo "not ok 1 ofreconf_check"; else echo "ok 1 ofreconf_check"; fi
 } >"$ktap"
 python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$ktap" "$out/ktap" \
-	--kunit "$CACHE/src/v6.12/tools/testing/kunit/kunit.py"
+	--kunit "$CACHE/src/v6.12/tools/testing/kunit/kunit.py" \
+	--judge "$(IFS=,; echo "${bases[*]}")" check ||
+	die "check: the judge found failures (the FAIL lines above; expected cases in expected/results.txt)"

@@ -33,12 +33,11 @@ cp "$bb" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 guest=$OFRECONF_TOP/scripts/guest
 install -m 755 "$guest/init.sh" "$root/init"
-cp "$guest/lib.sh" "$ko" "$root/ofreconf/"
+cp "$guest/lib.sh" "$guest/report.pattern" "$guest/ofreconf_test.params" "$ko" "$root/ofreconf/"
 for f in "$guest"/*.sh; do
 	case $(basename "$f") in init.sh | lib.sh) continue ;; esac
 	cp "$f" "$root/ofreconf/scenarios/"
 done
-cp "$guest"/*.params "$root/ofreconf/" 2>/dev/null || true
 echo "$base" >"$root/ofreconf/base"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
 mv "$out.tmp" "$out"

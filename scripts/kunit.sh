@@ -30,7 +30,9 @@ kunitconfig=$OFRECONF_TOP/kunit/of-uml.kunitconfig
 (cd "$src" && build_lock python3 tools/testing/kunit/kunit.py run --raw_output=all \
 	--build_dir="$(build_dir "$base" uml)" --kunitconfig="$kunitconfig" \
 	--jobs="$JOBS" --make_options="CC=$cc" --timeout=600) >"$out/uml/kunit.log" 2>&1 || true
-python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/uml/kunit.log" "$out/uml" --kunit "$kunit_py"
+judged=0
+python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/uml/kunit.log" "$out/uml" --kunit "$kunit_py" \
+	--judge "$base" kunit/uml || judged=1
 
 # QEMU pseries: boot the guest kernel built by build.sh, suites built in.
 need_qemu
@@ -38,4 +40,6 @@ need_qemu
 	--build_dir="$(build_dir "$base")" --arch=powerpc --cross_compile="$CROSS" \
 	--qemu_config="$OFRECONF_TOP/kunit/qemu_pseries_le.py" --timeout=900) \
 	>"$out/pseries/kunit.log" 2>&1 || true
-python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/pseries/kunit.log" "$out/pseries" --kunit "$kunit_py"
+python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/pseries/kunit.log" "$out/pseries" --kunit "$kunit_py" \
+	--judge "$base" kunit/pseries || judged=1
+[ "$judged" = 0 ] || die "$base kunit: the judge found failures (the FAIL lines above; expected cases in expected/results.txt)"

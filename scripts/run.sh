@@ -32,12 +32,15 @@ for b in "${bases[@]}"; do
 	stage "fetch $b" "$OFRECONF_TOP/scripts/fetch.sh" "$b"
 	stage "apply $b" "$OFRECONF_TOP/scripts/apply.sh" "$b"
 	stage "build $b" "$OFRECONF_TOP/scripts/build.sh" "$b"
-	if has kunit; then stage "kunit $b" "$OFRECONF_TOP/scripts/kunit.sh" "$b"; fi
-	if has vm; then stage "vm $b" "$OFRECONF_TOP/scripts/vm.sh" "$b"; fi
+	# A tier that fails goes on to the next: the judge in the summary
+	# counts what it left missing.
+	if has kunit; then stage "kunit $b" "$OFRECONF_TOP/scripts/kunit.sh" "$b" || true; fi
+	if has vm; then stage "vm $b" "$OFRECONF_TOP/scripts/vm.sh" "$b" || true; fi
 done
-if has check; then stage "check ${bases[*]}" "$OFRECONF_TOP/scripts/check.sh" "${bases[@]}"; fi
+if has check; then stage "check ${bases[*]}" "$OFRECONF_TOP/scripts/check.sh" "${bases[@]}" || true; fi
 if has prove; then
-	for b in "${bases[@]}"; do stage "prove $b" "$OFRECONF_TOP/scripts/prove.sh" "$b"; done
+	for b in "${bases[@]}"; do stage "prove $b" "$OFRECONF_TOP/scripts/prove.sh" "$b" || true; done
 fi
 echo "ofreconf: finished in $(($(date +%s) - t0))s"
-python3 "$OFRECONF_TOP/scripts/ktap.py" summary "$OUT"
+# Every tier run is judged against expected/results.txt; exits 1 on a failure.
+python3 "$OFRECONF_TOP/scripts/ktap.py" summary "$OUT" --bases "${bases[*]}" --tiers "$tiers"

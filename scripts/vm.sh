@@ -20,7 +20,9 @@ initrd=$CACHE/initramfs/$base.cpio.gz
 [ -f "$kernel" ] || die "$kernel is missing; run 'make build BASE=$base'"
 [ -f "$initrd" ] || die "$initrd is missing; run 'make build BASE=$base'"
 
-append="console=hvc0 log_buf_len=8M panic=-1 ${OFRECONF_APPEND:-}"
+# ofreconf.strict=1: the kit's own guest; what the kit made must be there.
+append="console=hvc0 log_buf_len=8M panic=-1 ofreconf.strict=1 ${OFRECONF_APPEND:-}"
+judged=0
 for mode in "${modes[@]}"; do
 	dir=${OFRECONF_VM_OUT:-$OUT/$base}/vm-$mode
 	rm -rf "$dir"
@@ -52,6 +54,10 @@ for mode in "${modes[@]}"; do
 		tail -n 15 "$dir/console.log" | sed 's/^/  | /' >&2
 		die "the $base guest ($mode) did not boot to /init; its console is in $dir/console.log: check the guest config (kunit/guest-*.config) and the kernel's last lines above"
 	fi
+	# A mutant's run (prove) is judged by prove.sh, not against the list.
+	judge=(--judge "$base" "vm-$mode")
+	[ -z "${OFRECONF_VM_OUT:-}" ] || judge=()
 	python3 "$OFRECONF_TOP/scripts/ktap.py" collect "$dir" --kunit "$kunit_py" \
-		--boot-suite "ofreconf_boot_${base/./_}_$mode"
+		--boot-suite "ofreconf_boot_${base/./_}_$mode" "${judge[@]}" || judged=1
 done
+[ "$judged" = 0 ] || die "$base vm: the judge found failures (the FAIL lines above; expected cases in expected/results.txt)"

@@ -7,20 +7,35 @@
 # from the console.
 
 KTAP_SUITE=
-KTAP_CASES=
+KTAP_PLAN=0
 KTAP_N=0
 KTAP_FAILED=0
 KLOG_MARK=0
+# The open suite, for init.sh to finish when a scenario dies or times out.
+KTAP_STATE=/tmp/ofreconf-ktap-state
+# ofreconf.strict=1 (the kit's own guest): what the kit created must be
+# there; a case that would skip for its absence fails.
+OFRECONF_STRICT=${OFRECONF_STRICT:-0}
+# Kernel reports (WARN, BUG, KASAN, lockdep, Oops, panic, refcount leak):
+# one extended regular expression a line, shared with the host's ktap.py.
+KLOG_REPORT=/ofreconf/report.pattern
 
 ktap_out() { echo "@@ktap $*" >/dev/console; }
 
-# ktap_begin SUITE: start a suite; its cases are printed by ktap_end.
+ktap_save() { echo "$KTAP_SUITE $KTAP_PLAN $KTAP_N $KTAP_FAILED" >"$KTAP_STATE"; }
+
+# ktap_begin SUITE PLAN: print the suite's header and its plan of PLAN
+# cases; each ktap_case prints its line as it finishes.
 ktap_begin() {
 	KTAP_SUITE=$1
-	KTAP_CASES=
+	KTAP_PLAN=$2
 	KTAP_N=0
 	KTAP_FAILED=0
 	echo "@@phase $1" >/dev/console
+	ktap_out "    KTAP version 1"
+	ktap_out "    # Subtest: $KTAP_SUITE"
+	ktap_out "    1..$KTAP_PLAN"
+	ktap_save
 }
 
 # ktap_case ok|fail|skip NAME [REASON...]
@@ -29,17 +44,26 @@ ktap_case() {
 	shift 2
 	KTAP_N=$((KTAP_N + 1))
 	case $_r in
-	ok) _line="ok $KTAP_N $_name" ;;
-	skip) _line="ok $KTAP_N $_name # SKIP $*" ;;
+	ok) ktap_out "    ok $KTAP_N $_name" ;;
+	skip) ktap_out "    ok $KTAP_N $_name # SKIP $*" ;;
 	*)
-		_line="not ok $KTAP_N $_name"
 		KTAP_FAILED=1
-		[ $# -eq 0 ] || KTAP_CASES="$KTAP_CASES
-    # $_name: $*"
+		[ $# -eq 0 ] || ktap_out "    # $_name: $*"
+		ktap_out "    not ok $KTAP_N $_name"
 		;;
 	esac
-	KTAP_CASES="$KTAP_CASES
-    $_line"
+	ktap_save
+}
+
+# ktap_need NAME REASON: case NAME cannot run, the system lacks what
+# REASON says: a skip on a user's system, a failure in the kit's own guest
+# (strict), where the kit made it.
+ktap_need() {
+	if [ "$OFRECONF_STRICT" = 1 ]; then
+		ktap_case fail "$1" "strict: the kit's guest must have this: $2"
+	else
+		ktap_case skip "$1" "$2"
+	fi
 }
 
 # ktap_expect NAME CONDITION-COMMAND... : a case that passes when the
@@ -50,18 +74,40 @@ ktap_expect() {
 	if "$@"; then ktap_case ok "$_name"; else ktap_case fail "$_name" "failed: $*"; fi
 }
 
+# ktap_rest ok|skip|fail REASON: the plan's remaining cases, named
+# not_run_<n>, with REASON (a skip fails when strict); then the suite's
+# result.  A scenario that cannot go on ends with this.
+ktap_rest() {
+	_r=$1 _why=$2
+	if [ "$_r" = skip ] && [ "$OFRECONF_STRICT" = 1 ]; then
+		_r=fail _why="strict: the kit's guest must have this: $_why"
+	fi
+	while [ "$KTAP_N" -lt "$KTAP_PLAN" ]; do
+		ktap_case "$_r" "not_run_$((KTAP_N + 1))" "$_why"
+	done
+	ktap_end
+}
+
+# ktap_end [WHY]: the suite's result; cases the plan promised and the
+# scenario never reported fail, with WHY.
 ktap_end() {
-	ktap_out "    KTAP version 1"
-	ktap_out "    # Subtest: $KTAP_SUITE"
-	ktap_out "    1..$KTAP_N"
-	echo "$KTAP_CASES" | while IFS= read -r l; do
-		[ -z "$l" ] || ktap_out "$l"
+	while [ "$KTAP_N" -lt "$KTAP_PLAN" ]; do
+		ktap_case fail "not_run_$((KTAP_N + 1))" "${1:-the scenario ended before this case}"
 	done
 	if [ "$KTAP_FAILED" = 0 ]; then
 		ktap_out "ok 1 $KTAP_SUITE"
 	else
 		ktap_out "not ok 1 $KTAP_SUITE"
 	fi
+	rm -f "$KTAP_STATE"
+}
+
+# ktap_finish_killed WHY: after a scenario's shell ended (timeout, exit),
+# finish the suite it left open: its unreported cases fail with WHY.
+ktap_finish_killed() {
+	[ -f "$KTAP_STATE" ] || return 0
+	read -r KTAP_SUITE KTAP_PLAN KTAP_N KTAP_FAILED <"$KTAP_STATE"
+	ktap_end "$1"
 }
 
 # qmp JSON: run one QMP command on the host; prints the reply's "return"
@@ -82,10 +128,13 @@ qmp() {
 klog_mark() { KLOG_MARK=$(dmesg | wc -l); }
 klog_since_mark() { dmesg | tail -n +$((KLOG_MARK + 1)); }
 
-# klog_check_clean CASE: a case that fails if a WARN, BUG, KASAN or lockdep
-# report was logged since the mark.
+# klog_reports: the kernel reports logged since the mark.
+klog_reports() { klog_since_mark | grep -Ef "$KLOG_REPORT"; }
+
+# klog_check_clean CASE: a case that fails if a kernel report was logged
+# since the mark.
 klog_check_clean() {
-	_bad=$(klog_since_mark | grep -E 'WARNING:|BUG:|possible (circular|recursive) locking|inconsistent lock state|Oops|Kernel panic' | head -n 3)
+	_bad=$(klog_reports | head -n 3)
 	if [ -z "$_bad" ]; then
 		ktap_case ok "$1"
 	else

@@ -106,6 +106,43 @@ intx_phb_cycle() {
 	INTX_PHB_DOMAIN=${_new%%:*}
 }
 
+# What a PHB takes and must give back when it is removed (issue 13).
+# intx_phb_io_window: the start of the second PHB's IO window, as an IO
+# port number: its top-level /proc/ioports entry, named after its
+# device-tree node; else the IO BAR of its e1000.
+intx_phb_io_window() {
+	_w=$(awk -v n="${INTX_PHB_NODE##*/}" 'substr($0, 1, 1) != " " {
+		i = index($0, " : "); nm = substr($0, i + 3)
+		if (n != "" && (nm == n || substr(nm, length(nm) - length(n)) == "/" n)) {
+			split(substr($0, 1, i - 1), r, "-"); print "0x" r[1]; exit
+		} }' /proc/ioports)
+	if [ -z "$_w" ]; then
+		_e=$(intx_e1000s "$INTX_PHB_DOMAIN" | head -n 1)
+		[ -z "$_e" ] || while read -r _s _x _f; do
+			[ $((_f & 0x100)) = 0 ] || [ $((_s)) = 0 ] || { _w=$_s; break; }
+		done <"/sys/bus/pci/devices/$_e/resource"
+	fi
+	echo "${_w:-none}"
+}
+
+# intx_phb_io_areas: /proc/vmallocinfo areas that ioremap_phb() took for
+# PHB IO windows (the caller it records is pcibios_map_phb_io_space, or
+# the function it was inlined into).
+intx_phb_io_areas() {
+	grep -cE 'pcibios_(map_phb_io_space|map_io_space|setup_phb_io_space)\+' /proc/vmallocinfo || true
+}
+
+# intx_kmemleak_scan: have kmemleak scan now; prints the number of
+# objects it reports, or nothing without kmemleak.  Objects younger than
+# 5 s are not reported yet, hence the wait.
+intx_kmemleak_scan() {
+	_k=/sys/kernel/debug/kmemleak
+	[ -w "$_k" ] || return 0
+	sleep 6
+	echo scan >"$_k" 2>/dev/null || return 0
+	grep -c 'unreferenced object' "$_k" || true
+}
+
 # intx_fired IRQ: how many times IRQ fired, over all CPUs.
 intx_fired() {
 	_n=$(awk -v i="$1:" '$1 == i { s = 0; for (c = 2; c <= NF && $c ~ /^[0-9]+$/; c++) s += $c; print s }' /proc/interrupts)
@@ -151,7 +188,7 @@ intx_registers_dead() {
 	return 1
 }
 
-ktap_begin intx_live 8
+ktap_begin intx_live 14
 INTX_PAIR=$(intx_e1000s 0000 | tr '\n' ' ')
 INTX_PHB_DOMAIN=$(intx_e1000s | grep -v '^0000:' | head -n 1 | cut -d: -f1)
 INTX_PHB_NODE=$(intx_phb_node)
@@ -193,17 +230,35 @@ intx_mid=$(irq_descs)
 if [ -z "$INTX_PHB_DOMAIN" ] || [ ! -w "$INTX_SLOTS/remove_slot" ]; then
 	ktap_need phb_remove_add_cycles "a second PHB with an e1000, and $INTX_SLOTS (CONFIG_HOTPLUG_PCI_RPA_DLPAR)"
 	ktap_need irq_descs_back_after_phb_cycles "a second PHB with an e1000, and $INTX_SLOTS"
+	for _c in phb_io_window_back_after_cycles phb_io_vmalloc_areas_back_after_cycles \
+		phb_iomem_back_after_cycles phb_ioports_back_after_cycles \
+		phb_kmemleak_clean_after_cycles phb_no_iounmap_early_bolted_message; do
+		ktap_need "$_c" "a second PHB with an e1000, and $INTX_SLOTS"
+	done
 else
-	_t=$(intx_now) _i=0 INTX_KEPT=0 _bad=
+	# Baselines of what the PHB takes, before the first cycle.
+	_leak0=$(intx_kmemleak_scan)
+	[ ! -w /sys/kernel/debug/kmemleak ] || echo clear >/sys/kernel/debug/kmemleak
+	_win0=$(intx_phb_io_window) _areas0=$(intx_phb_io_areas)
+	_iomem0=$(wc -l </proc/iomem) _ioports0=$(wc -l </proc/ioports)
+	intx_say "PHB IO window at cycle 0: $_win0; PHB IO vmalloc areas $_areas0; /proc/iomem $_iomem0 lines, /proc/ioports $_ioports0 lines; kmemleak ${_leak0:-absent}"
+	_t=$(intx_now) _i=0 INTX_KEPT=0 _bolted=0 _bad=
 	klog_mark
 	while [ $_i -lt "$INTX_PHB_CYCLES" ]; do
 		intx_phb_cycle || { _bad="cycle $_i: the PHB or its e1000 did not come back"; break; }
 		_i=$((_i + 1))
+		case $_i in 1 | 10 | 20) intx_say "PHB IO window at cycle $_i: $(intx_phb_io_window); PHB IO vmalloc areas $(intx_phb_io_areas)" ;; esac
+		_n=$(klog_since_mark | grep -c 'iounmap early bolted mapping' || true)
+		_bolted=$((_bolted + _n))
 		_r=$(klog_reports | head -n 1)
 		[ -z "$_r" ] || { _bad="cycle $_i: $_r"; break; }
 		klog_mark
 	done
 	intx_after_phb=$(irq_descs)
+	_win=$(intx_phb_io_window) _areas=$(intx_phb_io_areas)
+	_iomem=$(wc -l </proc/iomem) _ioports=$(wc -l </proc/ioports)
+	_leak=$(intx_kmemleak_scan)
+	intx_say "PHB IO window after cycle $_i (the last): $_win (cycle 0: $_win0); PHB IO vmalloc areas $_areas0 -> $_areas; /proc/iomem $_iomem0 -> $_iomem lines; /proc/ioports $_ioports0 -> $_ioports lines; kmemleak ${_leak:-absent} new; 'iounmap early bolted mapping' $_bolted times"
 	intx_say "PHB cycles: $_i in $(($(intx_now) - _t)) s; irq descriptors $intx_mid -> $intx_after_phb; second PHB now domain $INTX_PHB_DOMAIN"
 	if [ -z "$_bad" ]; then ktap_case ok phb_remove_add_cycles; else ktap_case fail phb_remove_add_cycles "$_bad"; fi
 	if [ "$INTX_KEPT" != 0 ]; then
@@ -212,6 +267,40 @@ else
 		ktap_case ok irq_descs_back_after_phb_cycles
 	else
 		ktap_case fail irq_descs_back_after_phb_cycles "$intx_mid before, $intx_after_phb after"
+	fi
+	if [ "$_win0" = none ]; then
+		ktap_case fail phb_io_window_back_after_cycles "the second PHB has no IO window in /proc/ioports nor an IO BAR"
+	elif [ "$_win" = "$_win0" ]; then
+		ktap_case ok phb_io_window_back_after_cycles
+	else
+		ktap_case fail phb_io_window_back_after_cycles "window at $_win0 before, $_win after $_i cycles: the removed PHB's IO area was not released"
+	fi
+	if [ "$_areas" = "$_areas0" ]; then
+		ktap_case ok phb_io_vmalloc_areas_back_after_cycles
+	else
+		ktap_case fail phb_io_vmalloc_areas_back_after_cycles "$_areas0 PHB IO areas in /proc/vmallocinfo before, $_areas after $_i cycles"
+	fi
+	if [ "$_iomem" = "$_iomem0" ]; then
+		ktap_case ok phb_iomem_back_after_cycles
+	else
+		ktap_case fail phb_iomem_back_after_cycles "/proc/iomem: $_iomem0 lines before, $_iomem after"
+	fi
+	if [ "$_ioports" = "$_ioports0" ]; then
+		ktap_case ok phb_ioports_back_after_cycles
+	else
+		ktap_case fail phb_ioports_back_after_cycles "/proc/ioports: $_ioports0 lines before, $_ioports after"
+	fi
+	if [ -z "$_leak" ]; then
+		ktap_case skip phb_kmemleak_clean_after_cycles "kmemleak absent or disabled (CONFIG_DEBUG_KMEMLEAK, see the boot log)"
+	elif [ "$_leak" = 0 ]; then
+		ktap_case ok phb_kmemleak_clean_after_cycles
+	else
+		ktap_case fail phb_kmemleak_clean_after_cycles "kmemleak reports $_leak objects after the cycles; see /sys/kernel/debug/kmemleak"
+	fi
+	if [ "$_bolted" = 0 ]; then
+		ktap_case ok phb_no_iounmap_early_bolted_message
+	else
+		ktap_case fail phb_no_iounmap_early_bolted_message "'Attempt to iounmap early bolted mapping' logged $_bolted times: iounmap() refused the PHB IO area"
 	fi
 fi
 

@@ -32,7 +32,7 @@ patches+=("${extras[@]}")
 
 # The same patches on the same start, with a clean tree, are already
 # applied: leave the files (and so the build's timestamps) alone.
-stamp=$(git -C "$src" rev-parse --git-dir)/ofreconf-applied
+stamp=$(git -C "$src" rev-parse --absolute-git-dir)/ofreconf-applied
 want=$({ git -C "$src" rev-parse "$start"; cat "${patches[@]}"; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] &&
 	[ "$(git -C "$src" symbolic-ref -q --short HEAD)" = "ofreconf/$base" ] &&

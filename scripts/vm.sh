@@ -20,7 +20,14 @@ initrd=$CACHE/initramfs/$base.cpio.gz
 [ -f "$kernel" ] || die "$kernel is missing; run 'make build BASE=$base'"
 [ -f "$initrd" ] || die "$initrd is missing; run 'make build BASE=$base'"
 
-append="console=hvc0 log_buf_len=8M panic=-1 ${OFRECONF_APPEND:-}"
+# movable_node: the DIMM scripts/guest.py cold-plugs is boot memory, which
+# goes to ZONE_NORMAL and takes unmovable boot allocations unless it is
+# marked hotplug; QEMU flags its LMBs hot-removable, and movable_node keeps
+# such memory out of boot allocations and in ZONE_MOVABLE, so the memlinks
+# scenario can hot-remove it (memhp_default_state only covers memory added
+# after boot).  Node 0's and node 1's boot memory is not flagged and stays
+# where it was.
+append="console=hvc0 log_buf_len=8M panic=-1 movable_node ${OFRECONF_APPEND:-}"
 for mode in "${modes[@]}"; do
 	dir=${OFRECONF_VM_OUT:-$OUT/$base}/vm-$mode
 	rm -rf "$dir"

@@ -68,6 +68,17 @@ def qemu_cmdline(args, qmp_path):
     for node in (0, 1):
         numa += ["-object", "memory-backend-ram,id=ram%d,size=%dM" % (node, half),
                  "-numa", "node,nodeid=%d,memdev=ram%d" % (node, node)]
+    # memlinks: a DIMM of node 0 on the command line.  QEMU puts DIMMs in
+    # the hotplug area above all boot RAM, so node 0's pfn span covers
+    # node 1's memory (seed 001).  Its LMBs are flagged hot-removable, so
+    # under movable_node (scripts/vm.sh) the guest can give it back; the
+    # memlinks scenario removes and re-adds it by these ids.  maxmem stays
+    # above mem + DIMM for ibm,dynamic-reconfiguration-memory and for the
+    # drmem scenario's DIMMs (drmem-dimm1, drmem-dimm2).
+    dimm = []
+    if args.dimm:
+        dimm = ["-object", "memory-backend-ram,id=memlinks-mem0,size=%dM" % args.dimm,
+                "-device", "pc-dimm,id=memlinks-dimm0,memdev=memlinks-mem0,node=0"]
     # Two e1000 on PHB 0 at slots 2 and 6 share one INTx pin; a second PHB
     # has its own e1000.  e1000 has pin A and no MSI.
     pci = ["-device", "e1000,bus=pci.0,addr=2,id=nic0",
@@ -79,7 +90,7 @@ def qemu_cmdline(args, qmp_path):
              "-no-reboot", "-chardev", "stdio,id=con",
              "-device", "spapr-vty,chardev=con",
              "-qmp", "unix:%s,server=on,wait=off" % qmp_path]
-            + mem + numa + pci
+            + mem + numa + dimm + pci
             + ["-kernel", args.kernel, "-append", args.append]
             + (["-initrd", args.initrd] if args.initrd else []))
 
@@ -92,10 +103,16 @@ def main():
     ap.add_argument("--append", default="console=hvc0")
     ap.add_argument("--mem", type=int, default=2048, help="MiB, two NUMA nodes")
     ap.add_argument("--maxmem", type=int, default=4096, help="MiB")
+    ap.add_argument("--dimm", type=int, default=256,
+                    help="MiB, a DIMM of node 0 cold-plugged above node 1 (0: none)")
     ap.add_argument("--timeout", type=int, default=1200, help="seconds")
     ap.add_argument("--log-dir", required=True)
     ap.add_argument("--qemu", default="qemu-system-ppc64")
     args = ap.parse_args()
+    if args.dimm % 256 or args.mem % 512 or args.maxmem <= args.mem + args.dimm:
+        ap.error("--mem must be a multiple of 512, --dimm of 256 MiB, and --maxmem "
+                 "above --mem plus --dimm (QEMU pseries: 256 MiB units, and "
+                 "ibm,dynamic-reconfiguration-memory only when maxmem exceeds RAM)")
 
     os.makedirs(args.log_dir, exist_ok=True)
     qmp_path = os.path.join(tempfile.mkdtemp(prefix="ofreconf-qmp-"), "qmp.sock")

@@ -20,8 +20,15 @@ initrd=$CACHE/initramfs/$base.cpio.gz
 [ -f "$kernel" ] || die "$kernel is missing; run 'make build BASE=$base'"
 [ -f "$initrd" ] || die "$initrd is missing; run 'make build BASE=$base'"
 
+# movable_node: the DIMM scripts/guest.py cold-plugs is boot memory, which
+# goes to ZONE_NORMAL and takes unmovable boot allocations unless it is
+# marked hotplug; QEMU flags its LMBs hot-removable, and movable_node keeps
+# such memory out of boot allocations and in ZONE_MOVABLE, so the memlinks
+# scenario can hot-remove it (memhp_default_state only covers memory added
+# after boot).  Node 0's and node 1's boot memory is not flagged and stays
+# where it was.
 # ofreconf.strict=1: the kit's own guest; what the kit made must be there.
-append="console=hvc0 log_buf_len=8M panic=-1 ofreconf.strict=1 ${OFRECONF_APPEND:-}"
+append="console=hvc0 log_buf_len=8M panic=-1 movable_node ofreconf.strict=1 ${OFRECONF_APPEND:-}"
 judged=0
 for mode in "${modes[@]}"; do
 	dir=${OFRECONF_VM_OUT:-$OUT/$base}/vm-$mode

@@ -4,8 +4,12 @@
 # (<fix>-<base>.patch) with one "Must-fail: suite.case" line per case in
 # its header; patches without such lines are hand-run tools, not mutants.
 #
-# Mutants of different areas touch different code, so they share a boot:
-# round r applies the r-th mutant of every area on top of the series,
+# Mutants of different areas touch different code, so they share a boot,
+# and so do the mutants of one area that carry the same "Boot-group:" line
+# (their author saw each fail only its own cases, so together they cannot
+# make each other's cases fail).  An area's units are its boot groups and
+# its other mutants one by one; round r applies the r-th unit of every
+# area on top of the series,
 # rebuilds, boots the guest once (XIVE, every built-in suite, the module,
 # the areas' scenarios) and prove_judge.py judges each mutant on its own
 # named cases; every case no mutant of the round names must pass.  The
@@ -25,14 +29,19 @@ out=$OUT/$base
 rm -rf "$out/prove"
 mkdir -p "$out/prove"
 
-# area -> its mutants for this base, one per line
-declare -A mutants=()
+# area -> its units for this base, one a line, the mutants of a unit
+# separated by spaces
+declare -A units=()
 rounds=0
 for area in "${areas[@]}"; do
 	list=$(grep -l '^Must-fail: ' "$OFRECONF_TOP"/prove/"$area"/*"$base".patch 2>/dev/null | sort || true)
 	[ -n "$list" ] || continue
-	mutants[$area]=$list
-	n=$(echo "$list" | wc -l)
+	units[$area]=$(for m in $list; do
+		g=$(sed -n 's/^Boot-group: *//p' "$m" | head -n 1)
+		echo "${g:-${m##*/}} $m"
+	done | awk '{ u[$1] = u[$1] (u[$1] == "" ? "" : " ") $2; if (!($1 in o)) o[$1] = NR }
+		END { for (k in u) print o[k], u[k] }' | sort -n | cut -d' ' -f2-)
+	n=$(echo "${units[$area]}" | wc -l)
 	[ "$n" -le "$rounds" ] || rounds=$n
 done
 if [ "$rounds" = 0 ]; then
@@ -46,10 +55,11 @@ for r in $(seq 1 "$rounds"); do
 	dir=$out/prove/round-$r
 	mkdir -p "$dir"
 	round=() round_areas=()
-	for area in "${!mutants[@]}"; do
-		m=$(echo "${mutants[$area]}" | sed -n "${r}p")
-		[ -n "$m" ] || continue
-		round+=("$m")
+	for area in "${!units[@]}"; do
+		unit=$(echo "${units[$area]}" | sed -n "${r}p")
+		[ -n "$unit" ] || continue
+		read -r -a ms <<<"$unit"
+		round+=("${ms[@]}")
 		round_areas+=("$area")
 	done
 	names=$(for m in "${round[@]}"; do echo "${m#"$OFRECONF_TOP"/prove/}"; done | tr '\n' ' ')

@@ -43,9 +43,11 @@
 #define PHANDLE_SCENARIO_NODES	4
 #define PHANDLE_MAX_HELD	64
 
-/* The suite's own subtree: a parent and three children, under the root. */
-#define PHANDLE_OWN_BASE	0x4f524701
+/* The suite's own subtrees: a parent and three children, under the root. */
 #define PHANDLE_OWN_NODES	4
+/* One phandle range per case, so that a failed case cannot spoil the next. */
+#define PHANDLE_OWN_BASE_NODES		0x4f524701
+#define PHANDLE_OWN_BASE_SUBTREE	0x4f524711
 
 static DEFINE_MUTEX(phandle_mutex);
 static struct device_node *phandle_held[PHANDLE_MAX_HELD];
@@ -249,6 +251,7 @@ static const char * const phandle_own_names[PHANDLE_OWN_NODES] = {
 struct phandle_own {
 	struct device_node *node[PHANDLE_OWN_NODES];
 	struct of_changeset cs;
+	phandle base;
 };
 
 static bool phandle_in_tree(phandle ph)
@@ -297,21 +300,22 @@ static int phandle_own_queue(struct phandle_own *t)
 
 		err = of_changeset_add_prop_string(&t->cs, np, "name", phandle_own_names[i]) ?:
 		      of_changeset_add_prop_string(&t->cs, np, "status", "disabled") ?:
-		      of_changeset_add_prop_u32(&t->cs, np, "phandle", PHANDLE_OWN_BASE + i) ?:
+		      of_changeset_add_prop_u32(&t->cs, np, "phandle", t->base + i) ?:
 		      of_changeset_attach_node(&t->cs, np);
 	}
 	return err;
 }
 
 /* Build and attach the subtree; on failure nothing is attached. */
-static int phandle_own_attach(struct phandle_own *t)
+static int phandle_own_attach(struct phandle_own *t, phandle base)
 {
 	int i, err;
 
 	memset(t, 0, sizeof(*t));
 	of_changeset_init(&t->cs);
+	t->base = base;
 	for (i = 0; i < PHANDLE_OWN_NODES; i++)
-		if (phandle_in_tree(PHANDLE_OWN_BASE + i))
+		if (phandle_in_tree(base + i))
 			return -EEXIST;
 	err = phandle_own_alloc(t);
 	if (!err)
@@ -350,11 +354,11 @@ static void phandle_own_release(struct phandle_own *t, bool stale)
 /* Look up node @i of @t: false if the lookup gave a detached node. */
 static bool phandle_own_check_gone(struct kunit *test, struct phandle_own *t, int i)
 {
-	struct device_node *np = of_find_node_by_phandle(PHANDLE_OWN_BASE + i);
+	struct device_node *np = of_find_node_by_phandle(t->base + i);
 	bool gone = !np;
 
 	KUNIT_EXPECT_TRUE_MSG(test, gone, "phandle 0x%x of detached %s gave %pOF (%s)",
-			      PHANDLE_OWN_BASE + i, phandle_own_names[i], np,
+			      t->base + i, phandle_own_names[i], np,
 			      np && phandle_node_is_live(np) ? "live" : "detached");
 	of_node_put(np);
 	return gone;
@@ -367,9 +371,9 @@ static void phandle_own_lookup_all(struct kunit *test, struct phandle_own *t)
 	int i;
 
 	for (i = 0; i < PHANDLE_OWN_NODES; i++) {
-		np = of_find_node_by_phandle(PHANDLE_OWN_BASE + i);
+		np = of_find_node_by_phandle(t->base + i);
 		KUNIT_EXPECT_PTR_EQ_MSG(test, np, t->node[i], "phandle 0x%x before the detach",
-					PHANDLE_OWN_BASE + i);
+					t->base + i);
 		of_node_put(np);
 	}
 }
@@ -381,9 +385,9 @@ static void phandle_detached_nodes_not_found(struct kunit *test)
 	bool stale = false;
 	int i, err;
 
-	err = phandle_own_attach(&t);
+	err = phandle_own_attach(&t, PHANDLE_OWN_BASE_NODES);
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "cannot build the suite's own subtree (phandles 0x%x..)",
-			    PHANDLE_OWN_BASE);
+			    PHANDLE_OWN_BASE_NODES);
 	phandle_own_lookup_all(test, &t);
 
 	for (i = PHANDLE_OWN_NODES - 1; i >= 0; i--)
@@ -400,9 +404,9 @@ static void phandle_detached_subtree_not_found(struct kunit *test)
 	bool stale = false;
 	int i, err;
 
-	err = phandle_own_attach(&t);
+	err = phandle_own_attach(&t, PHANDLE_OWN_BASE_SUBTREE);
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "cannot build the suite's own subtree (phandles 0x%x..)",
-			    PHANDLE_OWN_BASE);
+			    PHANDLE_OWN_BASE_SUBTREE);
 	phandle_own_lookup_all(test, &t);
 
 	/* the parent alone: its children stay linked below it */
@@ -412,14 +416,17 @@ static void phandle_detached_subtree_not_found(struct kunit *test)
 	phandle_own_release(&t, stale);
 }
 #else
+#define PHANDLE_NO_OWN_NODES \
+	"no of_changeset_create_node() in this kernel: a module cannot build nodes"
+
 static void phandle_detached_nodes_not_found(struct kunit *test)
 {
-	OFRECONF_SKIP(test, "this kernel has no of_changeset_create_node() for a module to build nodes with");
+	OFRECONF_SKIP(test, PHANDLE_NO_OWN_NODES);
 }
 
 static void phandle_detached_subtree_not_found(struct kunit *test)
 {
-	OFRECONF_SKIP(test, "this kernel has no of_changeset_create_node() for a module to build nodes with");
+	OFRECONF_SKIP(test, PHANDLE_NO_OWN_NODES);
 }
 #endif
 

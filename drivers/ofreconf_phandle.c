@@ -8,7 +8,11 @@
  * A lookup that returns an already detached copy makes __of_detach_node()
  * warn and the new node end up renamed in sysfs.
  *
- * The suite checks the live tree at load time.  The replay itself is the
+ * The suite checks the live tree at load time, then builds a subtree of its
+ * own (status "disabled", so that no device is created for it), detaches it
+ * and checks that none of its phandles still resolves.  Creating nodes from
+ * a module needs of_changeset_create_node() (6.6 and later); older
+ * kernels, 5.10 among them, build the suite without those cases.  The replay itself is the
  * guest scenario scripts/guest/phandle.sh: it adds and removes its own
  * nodes through /proc/powerpc/ofdt, and uses three writable parameters of
  * this module for what only kernel code can do:
@@ -38,6 +42,12 @@
 #define PHANDLE_SCENARIO_BASE	0x4f524601
 #define PHANDLE_SCENARIO_NODES	4
 #define PHANDLE_MAX_HELD	64
+
+/* The suite's own subtrees: a parent and three children, under the root. */
+#define PHANDLE_OWN_NODES	4
+/* One phandle range per case, so that a failed case cannot spoil the next. */
+#define PHANDLE_OWN_BASE_NODES		0x4f524701
+#define PHANDLE_OWN_BASE_SUBTREE	0x4f524711
 
 static DEFINE_MUTEX(phandle_mutex);
 static struct device_node *phandle_held[PHANDLE_MAX_HELD];
@@ -232,10 +242,189 @@ static void phandle_edge_values(struct kunit *test)
 	}
 }
 
+#ifdef OFRECONF_OF_CREATE_NODE
+static const char * const phandle_own_names[PHANDLE_OWN_NODES] = {
+	"ofreconf-phandle-own", "own-a", "own-b", "own-c",
+};
+
+/* node[0] is the parent, node[1..] its children. */
+struct phandle_own {
+	struct device_node *node[PHANDLE_OWN_NODES];
+	struct of_changeset cs;
+	phandle base;
+};
+
+static bool phandle_in_tree(phandle ph)
+{
+	struct device_node *np;
+
+	for (np = of_find_all_nodes(NULL); np; np = of_find_all_nodes(np)) {
+		if (np->phandle == ph) {
+			of_node_put(np);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Allocate the nodes, detached.  of_changeset_create_node() queues an attach
+ * before any property could be added, and a node takes its phandle from its
+ * properties when it is attached, so the nodes come from a changeset that is
+ * never applied and the attach is queued after the properties below.
+ */
+static int phandle_own_alloc(struct phandle_own *t)
+{
+	struct of_changeset make;
+	int i, err = 0;
+
+	of_changeset_init(&make);
+	for (i = 0; i < PHANDLE_OWN_NODES; i++) {
+		t->node[i] = of_changeset_create_node(&make, i ? t->node[0] : of_root,
+						      phandle_own_names[i]);
+		if (!t->node[i]) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	of_changeset_destroy(&make);
+	return err;
+}
+
+static int phandle_own_queue(struct phandle_own *t)
+{
+	int i, err = 0;
+
+	for (i = 0; i < PHANDLE_OWN_NODES && !err; i++) {
+		struct device_node *np = t->node[i];
+
+		err = of_changeset_add_prop_string(&t->cs, np, "name", phandle_own_names[i]) ?:
+		      of_changeset_add_prop_string(&t->cs, np, "status", "disabled") ?:
+		      of_changeset_add_prop_u32(&t->cs, np, "phandle", t->base + i) ?:
+		      of_changeset_attach_node(&t->cs, np);
+	}
+	return err;
+}
+
+/* Build and attach the subtree; on failure nothing is attached. */
+static int phandle_own_attach(struct phandle_own *t, phandle base)
+{
+	int i, err;
+
+	memset(t, 0, sizeof(*t));
+	of_changeset_init(&t->cs);
+	t->base = base;
+	for (i = 0; i < PHANDLE_OWN_NODES; i++)
+		if (phandle_in_tree(base + i))
+			return -EEXIST;
+	err = phandle_own_alloc(t);
+	if (!err)
+		err = phandle_own_queue(t);
+	if (!err)
+		err = of_changeset_apply(&t->cs);
+	if (err) {
+		of_changeset_destroy(&t->cs);
+		for (i = 0; i < PHANDLE_OWN_NODES; i++)
+			of_node_put(t->node[i]);
+	}
+	return err;
+}
+
+/*
+ * Detach whatever is still attached, children first, and drop the nodes.  If
+ * a lookup handed out one of them after its detach, the phandle cache may
+ * still point at it: keep the nodes then, rather than leave freed memory in
+ * the cache.
+ */
+static void phandle_own_release(struct phandle_own *t, bool stale)
+{
+	int i;
+
+	for (i = PHANDLE_OWN_NODES - 1; i >= 0; i--)
+		if (!of_node_check_flag(t->node[i], OF_DETACHED))
+			of_detach_node(t->node[i]);
+	/* all detached: the changeset only holds references now */
+	of_changeset_destroy(&t->cs);
+	if (stale)
+		return;
+	for (i = 0; i < PHANDLE_OWN_NODES; i++)
+		of_node_put(t->node[i]);
+}
+
+/* Look up node @i of @t: false if the lookup gave a detached node. */
+static bool phandle_own_check_gone(struct kunit *test, struct phandle_own *t, int i)
+{
+	struct device_node *np = of_find_node_by_phandle(t->base + i);
+	bool gone = !np;
+
+	KUNIT_EXPECT_TRUE_MSG(test, gone, "phandle 0x%x of detached %s gave %pOF (%s)",
+			      t->base + i, phandle_own_names[i], np,
+			      np && phandle_node_is_live(np) ? "live" : "detached");
+	of_node_put(np);
+	return gone;
+}
+
+/* Fill the phandle cache with every node of @t. */
+static void phandle_own_lookup_all(struct kunit *test, struct phandle_own *t)
+{
+	struct device_node *np;
+	int i;
+
+	for (i = 0; i < PHANDLE_OWN_NODES; i++) {
+		np = of_find_node_by_phandle(t->base + i);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, np, t->node[i], "phandle 0x%x before the detach",
+					t->base + i);
+		of_node_put(np);
+	}
+}
+
+/* Detached one by one, children first, no node of ours resolves any more. */
+static void phandle_detached_nodes_not_found(struct kunit *test)
+{
+	struct phandle_own t;
+	bool stale = false;
+	int i, err;
+
+	err = phandle_own_attach(&t, PHANDLE_OWN_BASE_NODES);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "cannot build the suite's own subtree (phandles 0x%x..)",
+			    PHANDLE_OWN_BASE_NODES);
+	phandle_own_lookup_all(test, &t);
+
+	for (i = PHANDLE_OWN_NODES - 1; i >= 0; i--)
+		of_detach_node(t.node[i]);
+	for (i = 0; i < PHANDLE_OWN_NODES; i++)
+		stale |= !phandle_own_check_gone(test, &t, i);
+	phandle_own_release(&t, stale);
+}
+
+/* Detached with its children in place, no phandle of the subtree resolves. */
+static void phandle_detached_subtree_not_found(struct kunit *test)
+{
+	struct phandle_own t;
+	bool stale = false;
+	int i, err;
+
+	err = phandle_own_attach(&t, PHANDLE_OWN_BASE_SUBTREE);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "cannot build the suite's own subtree (phandles 0x%x..)",
+			    PHANDLE_OWN_BASE_SUBTREE);
+	phandle_own_lookup_all(test, &t);
+
+	/* the parent alone: its children stay linked below it */
+	of_detach_node(t.node[0]);
+	for (i = 0; i < PHANDLE_OWN_NODES; i++)
+		stale |= !phandle_own_check_gone(test, &t, i);
+	phandle_own_release(&t, stale);
+}
+#endif
+
 static struct kunit_case phandle_cases[] = {
 	KUNIT_CASE(phandle_scenario_range_unused),
 	KUNIT_CASE(phandle_live_tree_resolves),
 	KUNIT_CASE(phandle_edge_values),
+#ifdef OFRECONF_OF_CREATE_NODE
+	KUNIT_CASE(phandle_detached_nodes_not_found),
+	KUNIT_CASE(phandle_detached_subtree_not_found),
+#endif
 	{}
 };
 

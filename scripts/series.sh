@@ -36,7 +36,8 @@ TXT
 )"
 dir=$OFRECONF_TOP/patches/$base
 tmp=$(mktemp -d)
-git -C "$src" format-patch -q --cover-letter --cover-from-description=auto \
+git -C "$src" -c user.name="ofreconf developers" -c user.email=dev@ofreconf.invalid \
+	format-patch -q --cover-letter --cover-from-description=auto \
 	--base="$base" --no-signature -o "$tmp" "$base..$branch"
 rm -f "$dir"/*.patch
 mkdir -p "$dir"

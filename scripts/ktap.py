@@ -479,7 +479,9 @@ def summary(args):
         print("FAIL " + line)
     table = {}
     for (sec, row, suite, case), st in merged.items():
-        area = "judge" if suite == "judge" else "check" if sec == "checks" else area_of(suite)
+        # A proof's area is its mutant's (mutant_<area>_<fix>_<base>).
+        area = ("judge" if suite == "judge" else "check" if sec == "checks"
+                else area_of(case) if sec == "proofs" else area_of(suite))
         t = table.setdefault((sec, row, area), {"PASS": 0, "FAIL": 0, "SKIP": 0})
         t[st] += 1
     tot = {"PASS": 0, "FAIL": 0, "SKIP": 0}

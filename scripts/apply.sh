@@ -2,7 +2,8 @@
 # Apply a base's series: a fresh branch from the base tag, then git am of
 # patches/<base>/*.patch.  With KDIR, the series goes onto a fresh branch
 # from the user's HEAD if KDIR is a git tree, and is taken as applied if not.
-# Extra patches (prove's mutants) are applied on top, in the order given.
+# Extra patches (prove's mutants) are applied on top, in the order given,
+# on branch ofreconf-prove/<base>: ofreconf/<base> only ever holds the series.
 #   scripts/apply.sh <base> [extra.patch ...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +27,8 @@ fi
 
 start=$base
 [ -n "${KDIR:-}" ] && start=$(git -C "$src" rev-parse "${OFRECONF_KDIR_BASE:-HEAD}")
+branch=ofreconf/$base
+[ ${#extras[@]} = 0 ] || branch=ofreconf-prove/$base
 shopt -s nullglob
 patches=("$OFRECONF_TOP/patches/$base"/[0-9][0-9][0-9][0-9]-*.patch)
 patches+=("${extras[@]}")
@@ -35,14 +38,14 @@ patches+=("${extras[@]}")
 stamp=$(git -C "$src" rev-parse --absolute-git-dir)/ofreconf-applied
 want=$({ git -C "$src" rev-parse "$start"; cat "${patches[@]}"; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] &&
-	[ "$(git -C "$src" symbolic-ref -q --short HEAD)" = "ofreconf/$base" ] &&
+	[ "$(git -C "$src" symbolic-ref -q --short HEAD)" = "$branch" ] &&
 	[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
-	echo "ofreconf: $base: series already applied on branch ofreconf/$base"
+	echo "ofreconf: $base: already applied on branch $branch"
 	exit 0
 fi
 rm -f "$stamp"
 git -C "$src" am --abort >/dev/null 2>&1 || true
-git -C "$src" checkout -q -f -B "ofreconf/$base" "$start"
+git -C "$src" checkout -q -f -B "$branch" "$start"
 # A fixed committer makes the applied commits, and so the build's
 # configuration stamp, the same on every run.
 export GIT_COMMITTER_NAME="ofreconf" GIT_COMMITTER_EMAIL="dev@ofreconf.invalid"
@@ -70,4 +73,4 @@ for p in "${patches[@]}"; do
 	n=$((n + 1))
 done
 echo "$want" >"$stamp"
-echo "ofreconf: $base: applied $n patches on branch ofreconf/$base"
+echo "ofreconf: $base: applied $n patches on branch $branch"

@@ -64,6 +64,16 @@ else
 	result fail ktap_judge_fixture_tests "$(grep -m1 -E '^(FAIL|ERROR):' "$out/test_ktap.log") (log $out/test_ktap.log)"
 fi
 
+# The README's insmod line is the one the guest runs on XICS
+# (scripts/guest/init.sh, devices from ofreconf_test.params, strict=0).
+readme_insmod="    insmod ofreconf_test.ko pci_devs=$(sed -n 's/^pci_devs=//p' \
+	"$OFRECONF_TOP/scripts/guest/ofreconf_test.params") strict=0"
+if grep -qxF -- "$readme_insmod" "$OFRECONF_TOP/README.md"; then
+	result ok readme_insmod_is_the_guests
+else
+	result fail readme_insmod_is_the_guests "README.md lacks the line '$readme_insmod'"
+fi
+
 # Added lines of a series: "file:line" for each line a patch adds.
 added_lines() {
 	git -C "$1" diff -U0 "$2" "$3" | awk '

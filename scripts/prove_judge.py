@@ -7,7 +7,13 @@
       "Must-fail: suite.case" cases failed in the round's boot, each of its
       "Must-pass:" cases passed there, and each named case passed in the
       series' own results; and one for the round, ok when every case that
-      no mutant of the round names passed.
+      no mutant of the round names passed.  "May-fail:" names a case the
+      mutant breaks only sometimes (through state its named cases leave
+      behind): it need not fail, but its failure is not unexpected.
+  prove_judge.py --base B --restored --results R.json... --mutants M.patch...
+      after the series is restored and booted again: one case, ok when
+      every case any mutant names passed again, and one, ok when no other
+      case failed.
   prove_judge.py --base B --series ... --collect PART...
       one KTAP document, suite prove_<base>, of the rounds' cases.
 
@@ -78,12 +84,12 @@ def judge_round(args):
     lines = []
     for path in args.mutants:
         fails, passes = header(path, "Must-fail"), header(path, "Must-pass")
-        named.update(fails)
-        why = []
+        named.update(fails + header(path, "May-fail"))
+        why, seen = [], []
         for c in fails:
             got, had = status(results, c), series.get(c, "MISSING")
-            lines.append("# %s: %s must fail: %s under the mutant, %s in the series"
-                         % (case_name(path), c, got, had))
+            seen.append("# %s: %s must fail: %s under the mutant, %s in the series"
+                        % (case_name(path), c, got, had))
             if got != "FAIL":
                 why.append("%s %s under the mutant" % (c, got))
             if had != "PASS":
@@ -92,8 +98,10 @@ def judge_round(args):
             got = status(results, c)
             if got != "PASS":
                 why.append("%s must pass, %s under the mutant" % (c, got))
+        # The verdict first: the judge quotes a failed case's first comment.
         if why:
             lines.append("# %s: not proven: %s" % (case_name(path), "; ".join(why)))
+        lines.extend(seen)
         lines.append("%s %s" % ("ok" if not why else "not ok", case_name(path)))
     if results is None:
         bad = ["the round's boot left no results (see prove/round-%s/)" % args.round]
@@ -105,6 +113,31 @@ def judge_round(args):
         lines.append("# round_%s: unnamed cases failed: %s" % (args.round, " ".join(bad[:8])))
     lines.append("%s round_%s_unnamed_cases_pass" % ("ok" if not bad else "not ok", args.round))
     print("\n".join(lines))
+    return 0
+
+
+def restored(args):
+    """The series restored and booted again passes what the mutants broke."""
+    results = cases_of(args.results)
+    named = sorted({c for path in args.mutants
+                    for field in ("Must-fail", "Must-pass", "May-fail")
+                    for c in header(path, field)})
+    if results is None:
+        why = ["the restored series' boot left no results (see prove/restored/)"]
+        print("# restored: " + why[0])
+        print("not ok restored_series_passes_named_cases")
+        print("not ok restored_series_passes_other_cases")
+        return 0
+    bad = ["%s %s" % (c, status(results, c)) for c in named if status(results, c) != "PASS"]
+    if bad:
+        print("# restored: named cases not passing again: " + "; ".join(bad[:8]))
+    print("%s restored_series_passes_named_cases" % ("not ok" if bad else "ok"))
+    other = sorted(k for k, s in results.items()
+                   if s not in ("PASS", "SKIP") and k not in named
+                   and not any(k.startswith(n + "/") for n in named))
+    if other:
+        print("# restored: other cases failed: " + " ".join(other[:8]))
+    print("%s restored_series_passes_other_cases" % ("not ok" if other else "ok"))
     return 0
 
 
@@ -135,8 +168,11 @@ def main():
     ap.add_argument("--results", nargs="*", default=[])
     ap.add_argument("--mutants", nargs="*", default=[])
     ap.add_argument("--collect", nargs="*")
+    ap.add_argument("--restored", action="store_true")
     args = ap.parse_args()
-    return collect(args) if args.collect is not None else judge_round(args)
+    if args.collect is not None:
+        return collect(args)
+    return restored(args) if args.restored else judge_round(args)
 
 
 if __name__ == "__main__":

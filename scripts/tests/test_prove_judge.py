@@ -25,22 +25,31 @@ def results(tmp, name, suites):
     return path
 
 
-def mutant(tmp, name, fails):
+def mutant(tmp, name, fails, may_fail=()):
     os.makedirs(os.path.join(tmp, "area"), exist_ok=True)
     path = os.path.join(tmp, "area", name)
     with open(path, "w") as f:
         f.write("A mutant for the tests.\n\n")
         f.write("".join("Must-fail: %s\n" % c for c in fails))
+        f.write("".join("May-fail: %s\n" % c for c in may_fail))
         f.write("--- a/x.c\n+++ b/x.c\n")
     return path
 
 
+def run_judge(args):
+    return subprocess.run([sys.executable, JUDGE, "--base", "v6.12"] + args,
+                          stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines()
+
+
 def judge(series, round_results, mutants):
-    out = subprocess.run([sys.executable, JUDGE, "--base", "v6.12", "--series", series,
-                          "--round", "1", "--results", round_results,
-                          "--mutants"] + mutants,
-                         stdout=subprocess.PIPE, text=True, check=True).stdout
-    return [l for l in out.splitlines() if not l.startswith("#")]
+    out = run_judge(["--series", series, "--round", "1", "--results", round_results,
+                     "--mutants"] + mutants)
+    return [l for l in out if not l.startswith("#")]
+
+
+def judge_restored(restored_results, mutants):
+    out = run_judge(["--restored", "--results", restored_results, "--mutants"] + mutants)
+    return [l for l in out if not l.startswith("#")]
 
 
 class ProveJudgeTest(unittest.TestCase):
@@ -88,6 +97,45 @@ class ProveJudgeTest(unittest.TestCase):
         m = mutant(self.tmp, "m.patch", ["s.a"])
         self.assertEqual(judge(self.series, os.path.join(self.tmp, "none.json"), [m]),
                          ["not ok mutant_area_m", "not ok round_1_unnamed_cases_pass"])
+
+    def test_not_proven_reason_comes_first(self):
+        r = results(self.tmp, "r.json", {"s": {"a": "FAIL", "b": "PASS", "c": "PASS"}})
+        m = mutant(self.tmp, "m.patch", ["s.a", "s.b"])
+        out = run_judge(["--series", self.series, "--round", "1", "--results", r,
+                         "--mutants", m])
+        self.assertEqual(out[0], "# mutant_area_m: not proven: s.b PASS under the mutant")
+
+    def test_may_fail_case_either_way(self):
+        m = mutant(self.tmp, "m.patch", ["s.a"], may_fail=["s.b"])
+        for b in ("FAIL", "PASS"):
+            r = results(self.tmp, "r.json", {"s": {"a": "FAIL", "b": b, "c": "PASS"}})
+            self.assertEqual(judge(self.series, r, [m]),
+                             ["ok mutant_area_m", "ok round_1_unnamed_cases_pass"])
+
+    def test_restored_series_passes_again(self):
+        m = mutant(self.tmp, "m.patch", ["s.a"], may_fail=["s.b"])
+        r = results(self.tmp, "r.json", {"s": {"a": "PASS", "b": "PASS", "c": "SKIP"}})
+        self.assertEqual(judge_restored(r, [m]), ["ok restored_series_passes_named_cases",
+                                                  "ok restored_series_passes_other_cases"])
+
+    def test_restored_series_named_case_failing_or_missing(self):
+        m = mutant(self.tmp, "m.patch", ["s.a"], may_fail=["s.b"])
+        for doc in ({"a": "FAIL", "b": "PASS", "c": "PASS"}, {"a": "PASS", "c": "PASS"}):
+            r = results(self.tmp, "r.json", {"s": doc})
+            self.assertEqual(judge_restored(r, [m]), ["not ok restored_series_passes_named_cases",
+                                                      "ok restored_series_passes_other_cases"])
+
+    def test_restored_series_other_case_failing(self):
+        m = mutant(self.tmp, "m.patch", ["s.a"])
+        r = results(self.tmp, "r.json", {"s": {"a": "PASS", "b": "PASS", "c": "FAIL"}})
+        self.assertEqual(judge_restored(r, [m]), ["ok restored_series_passes_named_cases",
+                                                  "not ok restored_series_passes_other_cases"])
+
+    def test_restored_series_without_results(self):
+        m = mutant(self.tmp, "m.patch", ["s.a"])
+        self.assertEqual(judge_restored(os.path.join(self.tmp, "none.json"), [m]),
+                         ["not ok restored_series_passes_named_cases",
+                          "not ok restored_series_passes_other_cases"])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
 # Two NUMA nodes and a DIMM of node 0, which QEMU places above node 1's
 # memory, as in scripts/guest.py: node 0's pfn span then covers node 1's
 # blocks, which the node_memlinks suite needs to check anything.
+# movable_node puts the DIMM in ZONE_MOVABLE, and node_memlinks_kunit.hotplug=1
+# lets that suite's hot-add case remove and re-add it (scripts/vm.sh: the same).
 # Used as: kunit.py run|exec --arch=powerpc --qemu_config=kunit/qemu_pseries_le.py \
 #              --cross_compile=powerpc64le-linux-gnu-
 from ..qemu_config import QemuArchParams
@@ -16,7 +18,7 @@ CONFIG_PPC_PSERIES=y
 CONFIG_HVC_CONSOLE=y''',
 			   qemu_arch='ppc64',
 			   kernel_path='vmlinux',
-			   kernel_command_line='console=hvc0',
+			   kernel_command_line='console=hvc0 movable_node node_memlinks_kunit.hotplug=1',
 			   extra_qemu_params=['-M', 'pseries', '-cpu', 'power9',
 					      '-m', '2G,slots=4,maxmem=4G',
 					      '-object', 'memory-backend-ram,id=ram0,size=1G',

@@ -32,7 +32,10 @@ initrd=$CACHE/initramfs/$base.cpio.gz
 # XICS boot loads it as the README tells a user (strict=0): there a missing
 # device would skip, and the judge fails any skip expected/results.txt does
 # not list.
-append="console=hvc0 log_buf_len=8M panic=-1 movable_node ${OFRECONF_APPEND:-}"
+# node_memlinks_kunit.hotplug=1 (every boot): the DIMM is the kit's, so the
+# series' node_memlinks suite may hot-remove its block and add it back (its
+# hot-add case), and must: without the parameter the case would skip.
+append="console=hvc0 log_buf_len=8M panic=-1 movable_node node_memlinks_kunit.hotplug=1 ${OFRECONF_APPEND:-}"
 judged=0
 for mode in "${modes[@]}"; do
 	dir=${OFRECONF_VM_OUT:-$OUT/$base}/vm-$mode

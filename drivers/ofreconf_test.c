@@ -115,7 +115,8 @@ struct kunit_suite ofreconf_env_suite = {
 	.test_cases = env_cases,
 };
 
-kunit_test_suites(&ofreconf_env_suite, &ofreconf_intx_suite, &ofreconf_phandle_suite);
+kunit_test_suites(&ofreconf_env_suite, &ofreconf_intx_suite, &ofreconf_phandle_suite,
+		  &ofreconf_devlink_suite);
 
 MODULE_DESCRIPTION("KUnit suites for runtime device-tree reconfiguration");
 MODULE_AUTHOR("ofreconf developers <dev@ofreconf.invalid>");

@@ -52,5 +52,10 @@ struct pci_dev *ofreconf_get_pci_dev(const char *addr);
 extern struct kunit_suite ofreconf_env_suite;
 extern struct kunit_suite ofreconf_intx_suite;
 extern struct kunit_suite ofreconf_phandle_suite;
+extern struct kunit_suite ofreconf_devlink_suite;
+
+/* drivers/ofreconf_devlink_overlay.dtso, wrapped by Kbuild's dtbo rule */
+extern u8 __dtbo_ofreconf_devlink_overlay_begin[];
+extern u8 __dtbo_ofreconf_devlink_overlay_end[];
 
 #endif /* OFRECONF_TEST_H */

@@ -1,5 +1,6 @@
 # shellcheck shell=sh
-# Scenario drmem (seed 004): after the hypervisor updates
+# Scenario drmem: two suites, drmem_aa_scenario (issue 14, below) and
+# drmem_lpm_scenario (seed 004): after the hypervisor updates
 # ibm,dynamic-memory-v2 (as it does after a migration), a later DLPAR
 # rewrite of the property by the kernel keeps the hypervisor's aa_index,
 # and malformed updates change nothing and report nothing.
@@ -249,12 +250,11 @@ drmem_scenario() {
 # property), the hot-add fails and nothing changes, with no kernel report.
 # Unchecked, find_aa_index() compares past the property (KASAN on v6.12)
 # and appends at the index the header gives.  Then the valid arrays go
-# back and the same DIMM hot-adds onto node 1.  Each DIMM is unplugged
-# again, so the drmem and memlinks suites after it find QEMU's slots
+# back, the guest takes the refused DIMM's LMBs, and a further DIMM
+# hot-adds onto node 1.  Each DIMM is unplugged again, so the drmem and memlinks suites after it find QEMU's slots
 # (scripts/guest.py) as they were.  Runs before drmem_lpm_scenario, whose
 # malformed ibm,dynamic-memory-v2 a mutant may take.
 DRMEM_ALA=$DRMEM_DN/ibm,associativity-lookup-arrays
-DRMEM_AA_DIMM=drmem-aa-dimm
 DRMEM_AA_SIZE=268435456
 DRMEM_NODES=/sys/devices/system/node
 
@@ -279,15 +279,22 @@ drmem_state() {
 	done
 }
 
-# drmem_aa_plug: hot-add the suite's DIMM on node 1 and wait until the
-# guest is done with it: succeeds once its LMBs are assigned, fails on the
-# kernel's hot-add failure (or after 60 s).
+# drmem_aa_plug ID: hot-add DIMM ID (backend ID-mem) on node 1 and wait
+# until the guest is done with it: succeeds once its LMBs are assigned,
+# fails on the kernel's hot-add failure (or after 60 s).
 drmem_aa_plug() {
 	_want=$(($(drmem_assigned) + DRMEM_AA_SIZE / DRMEM_LMB_SIZE))
-	qmp "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"$DRMEM_AA_DIMM\",\"memdev\":\"$DRMEM_AA_DIMM-mem\",\"node\":1}}" >/dev/null || return 1
+	qmp "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"$1-mem\",\"size\":$DRMEM_AA_SIZE}}" >/dev/null || return 1
+	qmp "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"$1\",\"memdev\":\"$1-mem\",\"node\":1}}" >/dev/null || return 1
+	drmem_aa_wait "$_want"
+}
+
+# drmem_aa_wait WANT: wait until WANT LMBs are assigned (succeeds) or the
+# kernel logs a hot-add failure since the mark (fails; 60 s at most).
+drmem_aa_wait() {
 	_i=0
 	while [ $_i -lt 60 ]; do
-		[ "$(drmem_assigned)" -ge "$_want" ] && return 0
+		[ "$(drmem_assigned)" -ge "$1" ] && return 0
 		klog_since_mark | grep -qE 'hot-add failed|count-add failed|Failed to hot-add' && return 1
 		sleep 1
 		_i=$((_i + 1))
@@ -295,22 +302,39 @@ drmem_aa_plug() {
 	return 1
 }
 
-# drmem_aa_unplug: device_del the suite's DIMM and wait until QEMU has
-# let it go.
+# drmem_aa_readd ID: the guest adds DIMM ID's LMBs again through
+# /sys/kernel/dlpar, as drmgr would after a refused hot-add: QEMU keeps a
+# DIMM whose hot-add the guest refused, and cannot unplug it before the
+# guest has taken its LMBs.
+drmem_aa_readd() {
+	_d=$(qmp_dimms | grep "^$1 ") || return 1
+	# shellcheck disable=SC2086 # "id addr size node"
+	set -- $_d
+	_want=$(($(drmem_assigned) + $3 / DRMEM_LMB_SIZE))
+	_drc=$(drmem_lmbs "$DRMEM_DN/ibm,dynamic-memory-v2" | awk -v a="$2" '$2 == a { print $1; exit }')
+	[ -n "$_drc" ] || return 1
+	klog_mark
+	printf 'memory add indexed-count %d 0x%x\n' $(($3 / DRMEM_LMB_SIZE)) "$_drc" >/sys/kernel/dlpar || return 1
+	drmem_aa_wait "$_want"
+}
+
+# drmem_aa_unplug ID: device_del DIMM ID, wait until QEMU has let it go,
+# and delete its backend.
 drmem_aa_unplug() {
-	qmp "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"$DRMEM_AA_DIMM\"}}" >/dev/null || return 1
+	qmp "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"$1\"}}" >/dev/null || return 1
 	_i=0
-	while qmp_dimms | grep -q "^$DRMEM_AA_DIMM "; do
+	while qmp_dimms | grep -q "^$1 "; do
 		_i=$((_i + 1))
 		[ $_i -lt 60 ] || return 1
 		sleep 1
 	done
+	qmp "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"$1-mem\"}}" >/dev/null
 }
 
-# drmem_aa_on_node1: every memory block of the suite's DIMM exists and is
+# drmem_aa_on_node1 ID: every memory block of DIMM ID exists and is
 # linked under node 1 and under no other node.
 drmem_aa_on_node1() {
-	_d=$(qmp_dimms | grep "^$DRMEM_AA_DIMM ") || return 1
+	_d=$(qmp_dimms | grep "^$1 ") || return 1
 	# shellcheck disable=SC2086 # "id addr size node"
 	set -- $_d
 	_bs=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
@@ -324,11 +348,13 @@ drmem_aa_on_node1() {
 	done
 }
 
-# drmem_aa_shape NAME CELLS-FILE: write the malformed arrays, hot-add,
-# judge, put the valid arrays back and unplug.  Three cases:
-# drmem_aa_NAME_hotadd_refused, drmem_aa_NAME_nothing_changed,
-# drmem_aa_NAME_no_kernel_report.
+# drmem_aa_shape NAME CELLS-FILE: write the malformed arrays, hot-add a
+# DIMM, judge, put the valid arrays back, let the guest take the refused
+# DIMM's LMBs and unplug it.  Three cases: drmem_aa_NAME_hotadd_refused,
+# drmem_aa_NAME_nothing_changed, drmem_aa_NAME_no_kernel_report; a
+# cleanup that fails is told in DRMEM_AA_LEFT.
 drmem_aa_shape() {
+	_id=drmem-aa-$(echo "$1" | tr _ -)
 	# The warning is ratelimited (10 per 5 s): start afresh.
 	sleep 6
 	klog_mark
@@ -338,18 +364,18 @@ drmem_aa_shape() {
 	drmem_state >"$DRMEM_T/aa.before"
 	_assigned=$(drmem_assigned)
 	_plugged=0
-	drmem_aa_plug && _plugged=1
+	drmem_aa_plug "$_id" && _plugged=1
 	sleep 2
 	drmem_state >"$DRMEM_T/aa.after"
 	_now=$(drmem_assigned)
-	drmem_ala_write "$DRMEM_T/ala.valid" || _why="${_why:+$_why; }the valid arrays did not go back"
-	drmem_aa_unplug || _why="${_why:+$_why; }device_del $DRMEM_AA_DIMM did not finish in 60 s"
+	klog_since_mark >"$DRMEM_T/aa.klog"
+	_reports=$(klog_reports | head -n 1)
 	echo "drmem_aa: shape $1 done" >/dev/kmsg
 	if [ -n "$_why" ]; then
 		ktap_case fail "drmem_aa_$1_hotadd_refused" "$_why"
 	elif [ "$_plugged" = 1 ] || [ "$_now" != "$_assigned" ]; then
 		ktap_case fail "drmem_aa_$1_hotadd_refused" "the hot-add went through: $_assigned assigned LMBs before, $_now after"
-	elif ! klog_since_mark | grep -q 'ignoring ibm,associativity-lookup-arrays.*header does not match the length'; then
+	elif ! grep -q 'ignoring ibm,associativity-lookup-arrays.*header does not match the length' "$DRMEM_T/aa.klog"; then
 		ktap_case fail "drmem_aa_$1_hotadd_refused" "no 'ignoring ibm,associativity-lookup-arrays ... header does not match the length' warning"
 	else
 		ktap_case ok "drmem_aa_$1_hotadd_refused"
@@ -359,7 +385,18 @@ drmem_aa_shape() {
 	else
 		ktap_case fail "drmem_aa_$1_nothing_changed" "$(diff "$DRMEM_T/aa.before" "$DRMEM_T/aa.after" | grep '^[-+][^-+]' | head -n 4 | tr '\n' ' ')"
 	fi
-	klog_check_clean "drmem_aa_$1_no_kernel_report"
+	if [ -z "$_reports" ]; then
+		ktap_case ok "drmem_aa_$1_no_kernel_report"
+	else
+		ktap_case fail "drmem_aa_$1_no_kernel_report" "$_reports"
+	fi
+	# Cleanup: the valid arrays back, the refused DIMM's LMBs taken (they
+	# must land on node 1 too), the DIMM unplugged.
+	drmem_ala_write "$DRMEM_T/ala.valid" || DRMEM_AA_LEFT="$DRMEM_AA_LEFT $1: the valid arrays did not go back;"
+	if [ "$_plugged" = 0 ] && ! { drmem_aa_readd "$_id" && drmem_aa_on_node1 "$_id"; }; then
+		DRMEM_AA_LEFT="$DRMEM_AA_LEFT $1: the refused DIMM's LMBs, added again with the valid arrays, are not all on node 1;"
+	fi
+	drmem_aa_unplug "$_id" || DRMEM_AA_LEFT="$DRMEM_AA_LEFT $1: $_id not unplugged in 60 s;"
 }
 
 drmem_aa_scenario() {
@@ -368,40 +405,44 @@ drmem_aa_scenario() {
 	dt_cells "$DRMEM_ALA" >"$DRMEM_T/ala.valid"
 	_n=$(sed -n 1p "$DRMEM_T/ala.valid")
 	_m=$(sed -n 2p "$DRMEM_T/ala.valid")
-	if [ "$_m" -lt 1 ] || [ $((4294967296 % _m)) != 0 ] || [ $((_n + 4294967296 / _m)) -ge 4294967296 ]; then
-		ktap_rest fail "lookup arrays of $_n arrays of $_m cells: no header whose N * M wraps to the length"
+	if [ "$_m" -lt 1 ] || [ $((_n * _m % 2)) != 0 ]; then
+		ktap_rest fail "lookup arrays of $_n arrays of $_m cells: cannot build the shapes"
 		return 0
 	fi
-	# N * M wraps around 2^32 to the cells the property holds.
-	{ echo $((_n + 4294967296 / _m)); sed 1d "$DRMEM_T/ala.valid"; } >"$DRMEM_T/ala.wrap"
-	# The header claims N arrays, the property holds all but node 1's:
-	# an unchecked lookup for node 1 compares past the end.
-	awk -v m="$_m" -v skip="$aa1" 'NR <= 2 || int((NR - 3) / m) != skip' "$DRMEM_T/ala.valid" >"$DRMEM_T/ala.more"
-	if ! qmp "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"$DRMEM_AA_DIMM-mem\",\"size\":$DRMEM_AA_SIZE}}" >/dev/null; then
-		ktap_rest fail "object-add of the DIMM's memory backend failed"
-		return 0
-	fi
-
+	# wrap: the same cells as arrays of 2 cells, N * 2 wrapping around
+	# 2^32 to the cells held: the u32 product numa.c's unchecked length
+	# test used.
+	{ echo $((_n * _m / 2 + 2147483648)); echo 2; sed 1,2d "$DRMEM_T/ala.valid"; } >"$DRMEM_T/ala.wrap"
+	# more_arrays: three copies of an array other than node 1's, the header
+	# claims four: an unchecked lookup for node 1 compares past the end
+	# and appends at index 4 of a copy sized for four.  Three keep that
+	# write inside the copy's kmalloc slot (a mutant's boot goes on).
+	awk -v m="$_m" -v skip="$aa1" 'NR > 2 && int((NR - 3) / m) != skip && c < m { a[++c] = $1 }
+	END { print 4; print m; for (r = 0; r < 3; r++) for (j = 1; j <= m; j++) print a[j] }' \
+		"$DRMEM_T/ala.valid" >"$DRMEM_T/ala.more"
+	DRMEM_AA_LEFT=
 	drmem_aa_shape wrap "$DRMEM_T/ala.wrap"
 	drmem_aa_shape more_arrays "$DRMEM_T/ala.more"
 
-	# The valid arrays (back since the last shape): the hot-add works and
-	# lands on node 1.
+	# The valid arrays (back since the last shape): a further hot-add works
+	# and lands on node 1.
 	sleep 6
 	klog_mark
 	echo "drmem_aa: valid arrays, a DIMM hot-add on node 1" >/dev/kmsg
-	if ! drmem_aa_plug; then
+	if ! drmem_aa_plug drmem-aa-valid; then
 		ktap_case fail drmem_aa_valid_hotadd_on_node1 "the hot-add of a 256M DIMM on node 1 did not assign its LMBs"
-	elif ! drmem_aa_on_node1; then
-		ktap_case fail drmem_aa_valid_hotadd_on_node1 "the DIMM's memory blocks are not all linked under node 1 alone: $(qmp_dimms | grep "^$DRMEM_AA_DIMM ")"
+	elif ! drmem_aa_on_node1 drmem-aa-valid; then
+		ktap_case fail drmem_aa_valid_hotadd_on_node1 "the DIMM's memory blocks are not all linked under node 1 alone: $(qmp_dimms | grep "^drmem-aa-valid ")"
 	else
 		ktap_case ok drmem_aa_valid_hotadd_on_node1
 	fi
-	_why=
-	drmem_aa_unplug || _why="device_del $DRMEM_AA_DIMM did not finish in 60 s"
-	qmp "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"$DRMEM_AA_DIMM-mem\"}}" >/dev/null || _why="${_why:+$_why; }object-del failed"
-	dt_cells "$DRMEM_ALA" | cmp -s - "$DRMEM_T/ala.valid" || _why="${_why:+$_why; }the lookup arrays differ from the boot's"
-	if [ -z "$_why" ]; then ktap_case ok drmem_aa_cleaned_up; else ktap_case fail drmem_aa_cleaned_up "$_why"; fi
+	drmem_aa_unplug drmem-aa-valid || DRMEM_AA_LEFT="$DRMEM_AA_LEFT drmem-aa-valid not unplugged in 60 s;"
+	dt_cells "$DRMEM_ALA" | cmp -s - "$DRMEM_T/ala.valid" || DRMEM_AA_LEFT="$DRMEM_AA_LEFT the lookup arrays differ from the boot's;"
+	if [ -z "$DRMEM_AA_LEFT" ]; then
+		ktap_case ok drmem_aa_cleaned_up
+	else
+		ktap_case fail drmem_aa_cleaned_up "$DRMEM_AA_LEFT"
+	fi
 	klog_check_clean drmem_aa_valid_no_kernel_report
 	ktap_end
 }

@@ -62,7 +62,10 @@ class Qmp:
 
 
 def qemu_cmdline(args, qmp_path):
-    mem = ["-m", "%dM,slots=4,maxmem=%dM" % (args.mem, args.maxmem)]
+    # DIMM slots: memlinks' DIMM, the drmem suites' (drmem-aa-wrap and
+    # drmem-aa-more-arrays, whose hot-add the guest refuses and which stay
+    # plugged; drmem-aa-valid, unplugged again; drmem-dimm1, drmem-dimm2).
+    mem = ["-m", "%dM,slots=6,maxmem=%dM" % (args.mem, args.maxmem)]
     half = args.mem // 2
     numa = []
     for node in (0, 1):

@@ -1,5 +1,6 @@
 # shellcheck shell=sh
-# Scenario drmem (seed 004): after the hypervisor updates
+# Scenario drmem: two suites, drmem_aa_scenario (issue 14, below) and
+# drmem_lpm_scenario (seed 004): after the hypervisor updates
 # ibm,dynamic-memory-v2 (as it does after a migration), a later DLPAR
 # rewrite of the property by the kernel keeps the hypervisor's aa_index,
 # and malformed updates change nothing and report nothing.
@@ -68,14 +69,17 @@ drmem_v2_escaped() {
 	}'
 }
 
-# drmem_write_prop LEN ESCAPED: update ibm,dynamic-memory-v2 through
-# /proc/powerpc/ofdt in one write, as LPM's device tree update does.
-drmem_write_prop() {
-	printf 'update_property %s ibm,dynamic-memory-v2 %s ' "$DRMEM_PHANDLE" "$1" >"$DRMEM_T/ofdt"
+# drmem_write_named NAME LEN ESCAPED: update property NAME of the node
+# through /proc/powerpc/ofdt in one write, as LPM's device tree update does.
+drmem_write_named() {
+	printf 'update_property %s %s %s ' "$DRMEM_PHANDLE" "$1" "$2" >"$DRMEM_T/ofdt"
 	# shellcheck disable=SC2059
-	printf "$2" >>"$DRMEM_T/ofdt"
+	printf "$3" >>"$DRMEM_T/ofdt"
 	dd if="$DRMEM_T/ofdt" of=/proc/powerpc/ofdt bs=1M 2>/dev/null
 }
+
+# drmem_write_prop LEN ESCAPED: update ibm,dynamic-memory-v2.
+drmem_write_prop() { drmem_write_named ibm,dynamic-memory-v2 "$1" "$2"; }
 
 # drmem_node_aa NODE: the lookup-array index whose last cell is NODE.
 drmem_node_aa() {
@@ -115,11 +119,13 @@ drmem_shape() {
 
 drmem_be() { printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
 
-drmem_scenario() {
-	ktap_begin drmem_lpm_scenario 8
+# drmem_setup: what both suites need (the LMB size, the node's phandle,
+# node 0's and node 1's lookup-array indexes aa0 and aa1); without it, the
+# open suite's cases are skipped (failed when strict) and it fails.
+drmem_setup() {
 	if [ ! -e "$DRMEM_DN/ibm,dynamic-memory-v2" ] || [ ! -w /proc/powerpc/ofdt ]; then
 		ktap_rest skip "no ibm,dynamic-memory-v2 or /proc/powerpc/ofdt"
-		return 0
+		return 1
 	fi
 	mkdir -p "$DRMEM_T"
 	DRMEM_LMB_SIZE=$(dt_cells "$DRMEM_DN/ibm,lmb-size" | awk '{ v = v * 4294967296 + $1 } END { printf "%.0f", v }')
@@ -128,8 +134,13 @@ drmem_scenario() {
 	aa1=$(drmem_node_aa 1)
 	if [ -z "$DRMEM_PHANDLE" ] || [ -z "$aa0" ] || [ -z "$aa1" ] || [ "$aa0" = "$aa1" ]; then
 		ktap_rest skip "no phandle ($DRMEM_PHANDLE) or no nodes 0 and 1 in the lookup arrays ($aa0/$aa1)"
-		return 0
+		return 1
 	fi
+}
+
+drmem_scenario() {
+	ktap_begin drmem_lpm_scenario 8
+	drmem_setup || return 0
 	klog_mark
 
 	# 1. DIMM 1 on node 1.
@@ -233,4 +244,192 @@ drmem_scenario() {
 	ktap_end
 }
 
+# Suite drmem_aa_scenario (issue 14): a malformed
+# ibm,associativity-lookup-arrays, as an LPM update could write it, then a
+# DIMM hot-add on node 1: the kernel warns (ratelimited, naming the
+# property), the hot-add fails and nothing changes, with no kernel report.
+# Unchecked, find_aa_index() compares past the property (KASAN on v6.12)
+# and appends at the index the header gives.  Then the valid arrays go
+# back and a further DIMM hot-adds onto node 1 and is unplugged again.
+# Runs before drmem_lpm_scenario, whose malformed ibm,dynamic-memory-v2 a
+# mutant may take.
+DRMEM_ALA=$DRMEM_DN/ibm,associativity-lookup-arrays
+DRMEM_AA_SIZE=268435456
+DRMEM_NODES=/sys/devices/system/node
+
+# drmem_ala_write FILE: write the cells in FILE (decimal, one a line) as
+# the lookup arrays; fails unless the property reads back as written.
+drmem_ala_write() {
+	_esc=$(while read -r _c; do drmem_be "$_c"; done <"$1")
+	drmem_write_named ibm,associativity-lookup-arrays $(($(wc -l <"$1") * 4)) "$_esc" &&
+		dt_cells "$DRMEM_ALA" | cmp -s - "$1"
+}
+
+# drmem_state: what a refused hot-add must leave as it was: both
+# properties, the memory blocks and each node's links to them.
+drmem_state() {
+	od -An -v -tx1 "$DRMEM_ALA" "$DRMEM_DN/ibm,dynamic-memory-v2"
+	ls /sys/devices/system/memory
+	for _n in "$DRMEM_NODES"/node*; do
+		echo "$_n"
+		for _l in "$_n"/memory[0-9]*; do
+			[ ! -e "$_l" ] || echo "${_l##*/}"
+		done
+	done
+}
+
+# drmem_aa_plug ID: hot-add DIMM ID (backend ID-mem) on node 1 and wait
+# until the guest is done with it: succeeds once its LMBs are assigned,
+# fails on the kernel's hot-add failure (or after 60 s).
+drmem_aa_plug() {
+	_want=$(($(drmem_assigned) + DRMEM_AA_SIZE / DRMEM_LMB_SIZE))
+	qmp "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"$1-mem\",\"size\":$DRMEM_AA_SIZE}}" >/dev/null || return 1
+	qmp "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"$1\",\"memdev\":\"$1-mem\",\"node\":1}}" >/dev/null || return 1
+	drmem_aa_wait "$_want"
+}
+
+# drmem_aa_wait WANT: wait until WANT LMBs are assigned (succeeds) or the
+# kernel logs a hot-add failure since the mark (fails; 60 s at most).
+drmem_aa_wait() {
+	_i=0
+	while [ $_i -lt 60 ]; do
+		[ "$(drmem_assigned)" -ge "$1" ] && return 0
+		klog_since_mark | grep -qE 'hot-add failed|count-add failed|Failed to hot-add' && return 1
+		sleep 1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# drmem_aa_unplug ID: device_del DIMM ID, wait until QEMU has let it go,
+# and delete its backend.
+drmem_aa_unplug() {
+	qmp "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"$1\"}}" >/dev/null || return 1
+	_i=0
+	while qmp_dimms | grep -q "^$1 "; do
+		_i=$((_i + 1))
+		[ $_i -lt 60 ] || return 1
+		sleep 1
+	done
+	qmp "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"$1-mem\"}}" >/dev/null
+}
+
+# drmem_aa_on_node1 ID: every memory block of DIMM ID exists and is
+# linked under node 1 and under no other node.
+drmem_aa_on_node1() {
+	_d=$(qmp_dimms | grep "^$1 ") || return 1
+	# shellcheck disable=SC2086 # "id addr size node"
+	set -- $_d
+	_bs=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
+	_b=$(($2 / _bs))
+	_end=$((($2 + $3) / _bs))
+	while [ $_b -lt $_end ]; do
+		for _l in "$DRMEM_NODES"/node*/"memory$_b"; do
+			[ "$_l" = "$DRMEM_NODES/node1/memory$_b" ] || return 1
+		done
+		_b=$((_b + 1))
+	done
+}
+
+# drmem_aa_shape NAME CELLS-FILE: write the malformed arrays, hot-add a
+# DIMM, judge, put the valid arrays back.  Three cases: drmem_aa_NAME_hotadd_refused,
+# drmem_aa_NAME_nothing_changed, drmem_aa_NAME_no_kernel_report; a
+# cleanup that fails is told in DRMEM_AA_LEFT.
+drmem_aa_shape() {
+	_id=drmem-aa-$(echo "$1" | tr _ -)
+	# The warning is ratelimited (10 per 5 s): start afresh.
+	sleep 6
+	klog_mark
+	echo "drmem_aa: shape $1, then a DIMM hot-add on node 1" >/dev/kmsg
+	_why=
+	drmem_ala_write "$2" || _why="the malformed arrays did not read back as written"
+	drmem_state >"$DRMEM_T/aa.before"
+	_assigned=$(drmem_assigned)
+	_plugged=0
+	drmem_aa_plug "$_id" && _plugged=1
+	sleep 2
+	drmem_state >"$DRMEM_T/aa.after"
+	_now=$(drmem_assigned)
+	klog_since_mark >"$DRMEM_T/aa.klog"
+	_reports=$(klog_reports | head -n 1)
+	echo "drmem_aa: shape $1 done" >/dev/kmsg
+	if [ -n "$_why" ]; then
+		ktap_case fail "drmem_aa_$1_hotadd_refused" "$_why"
+	elif [ "$_plugged" = 1 ] || [ "$_now" != "$_assigned" ]; then
+		ktap_case fail "drmem_aa_$1_hotadd_refused" "the hot-add went through: $_assigned assigned LMBs before, $_now after"
+	elif ! grep -q 'ignoring ibm,associativity-lookup-arrays.*header does not match the length' "$DRMEM_T/aa.klog"; then
+		ktap_case fail "drmem_aa_$1_hotadd_refused" "no 'ignoring ibm,associativity-lookup-arrays ... header does not match the length' warning"
+	else
+		ktap_case ok "drmem_aa_$1_hotadd_refused"
+	fi
+	if cmp -s "$DRMEM_T/aa.before" "$DRMEM_T/aa.after"; then
+		ktap_case ok "drmem_aa_$1_nothing_changed"
+	else
+		ktap_case fail "drmem_aa_$1_nothing_changed" "$(diff "$DRMEM_T/aa.before" "$DRMEM_T/aa.after" | grep '^[-+][^-+]' | head -n 4 | tr '\n' ' ')"
+	fi
+	if [ -z "$_reports" ]; then
+		ktap_case ok "drmem_aa_$1_no_kernel_report"
+	else
+		ktap_case fail "drmem_aa_$1_no_kernel_report" "$_reports"
+	fi
+	# The valid arrays back.  A DIMM the guest took is unplugged; a refused
+	# one stays in QEMU for the rest of the boot, with no memory in the
+	# guest: QEMU will not let the guest isolate the LMB it refused without
+	# an unplug request, and after one the guest, which never added the
+	# LMB, does not release it either (scripts/guest.py has slots for them).
+	drmem_ala_write "$DRMEM_T/ala.valid" || DRMEM_AA_LEFT="$DRMEM_AA_LEFT $1: the valid arrays did not go back;"
+	if [ "$_plugged" = 1 ]; then
+		drmem_aa_unplug "$_id" || DRMEM_AA_LEFT="$DRMEM_AA_LEFT $1: $_id not unplugged in 60 s;"
+	fi
+}
+
+drmem_aa_scenario() {
+	ktap_begin drmem_aa_scenario 9
+	drmem_setup || return 0
+	dt_cells "$DRMEM_ALA" >"$DRMEM_T/ala.valid"
+	_n=$(sed -n 1p "$DRMEM_T/ala.valid")
+	_m=$(sed -n 2p "$DRMEM_T/ala.valid")
+	if [ "$_m" -lt 1 ] || [ $((_n * _m % 2)) != 0 ]; then
+		ktap_rest fail "lookup arrays of $_n arrays of $_m cells: cannot build the shapes"
+		return 0
+	fi
+	# wrap: the same cells as arrays of 2 cells, N * 2 wrapping around
+	# 2^32 to the cells held: the u32 product numa.c's unchecked length
+	# test used.
+	{ echo $((_n * _m / 2 + 2147483648)); echo 2; sed 1,2d "$DRMEM_T/ala.valid"; } >"$DRMEM_T/ala.wrap"
+	# more_arrays: three copies of an array other than node 1's, the header
+	# claims four: an unchecked lookup for node 1 compares past the end
+	# and appends at index 4 of a copy sized for four.  Three keep that
+	# write inside the copy's kmalloc slot (a mutant's boot goes on).
+	awk -v m="$_m" -v skip="$aa1" 'NR > 2 && int((NR - 3) / m) != skip && c < m { a[++c] = $1 }
+	END { print 4; print m; for (r = 0; r < 3; r++) for (j = 1; j <= m; j++) print a[j] }' \
+		"$DRMEM_T/ala.valid" >"$DRMEM_T/ala.more"
+	DRMEM_AA_LEFT=
+	drmem_aa_shape wrap "$DRMEM_T/ala.wrap"
+	drmem_aa_shape more_arrays "$DRMEM_T/ala.more"
+
+	# The valid arrays (back since the last shape): a further hot-add works
+	# and lands on node 1.
+	sleep 6
+	klog_mark
+	echo "drmem_aa: valid arrays, a DIMM hot-add on node 1" >/dev/kmsg
+	if ! drmem_aa_plug drmem-aa-valid; then
+		ktap_case fail drmem_aa_valid_hotadd_on_node1 "the hot-add of a 256M DIMM on node 1 did not assign its LMBs"
+	elif ! drmem_aa_on_node1 drmem-aa-valid; then
+		ktap_case fail drmem_aa_valid_hotadd_on_node1 "the DIMM's memory blocks are not all linked under node 1 alone: $(qmp_dimms | grep "^drmem-aa-valid ")"
+	else
+		ktap_case ok drmem_aa_valid_hotadd_on_node1
+	fi
+	drmem_aa_unplug drmem-aa-valid || DRMEM_AA_LEFT="$DRMEM_AA_LEFT drmem-aa-valid not unplugged in 60 s;"
+	dt_cells "$DRMEM_ALA" | cmp -s - "$DRMEM_T/ala.valid" || DRMEM_AA_LEFT="$DRMEM_AA_LEFT the lookup arrays differ from the boot's;"
+	if [ -z "$DRMEM_AA_LEFT" ]; then
+		ktap_case ok drmem_aa_cleaned_up
+	else
+		ktap_case fail drmem_aa_cleaned_up "$DRMEM_AA_LEFT"
+	fi
+	klog_check_clean drmem_aa_valid_no_kernel_report
+	ktap_end
+}
+
+drmem_aa_scenario
 drmem_scenario

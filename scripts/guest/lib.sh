@@ -124,6 +124,30 @@ qmp() {
 	esac
 }
 
+# qmp_dimms: "id addr size node" for each DIMM QEMU has plugged.
+qmp_dimms() {
+	_r=$(qmp '{"execute":"query-memory-devices"}') || return 1
+	echo "$_r" | awk '
+	function num(s, key) {
+		if (match(s, "\"" key "\": [0-9]+"))
+			return substr(s, RSTART + length(key) + 4, RLENGTH - length(key) - 4)
+		return ""
+	}
+	{
+		n = split($0, dev, /"type": /)
+		for (i = 2; i <= n; i++) {
+			id = "-"
+			if (match(dev[i], /"id": "[^"]*"/))
+				id = substr(dev[i], RSTART + 7, RLENGTH - 8)
+			a = num(dev[i], "addr")
+			s = num(dev[i], "size")
+			d = num(dev[i], "node")
+			if (a != "" && s != "" && d != "")
+				print id, a, s, d
+		}
+	}'
+}
+
 # klog_mark; ...; klog_since_mark: kernel log lines printed since the mark.
 klog_mark() { KLOG_MARK=$(dmesg | wc -l); }
 klog_since_mark() { dmesg | tail -n +$((KLOG_MARK + 1)); }

@@ -74,34 +74,10 @@ ml_boot_ranges() {
 	done
 }
 
-# ml_dimms: "id addr size node" for each DIMM QEMU has plugged.
-ml_dimms() {
-	_r=$(qmp '{"execute":"query-memory-devices"}') || return 1
-	echo "$_r" | awk '
-	function num(s, key) {
-		if (match(s, "\"" key "\": [0-9]+"))
-			return substr(s, RSTART + length(key) + 4, RLENGTH - length(key) - 4)
-		return ""
-	}
-	{
-		n = split($0, dev, /"type": /)
-		for (i = 2; i <= n; i++) {
-			id = "-"
-			if (match(dev[i], /"id": "[^"]*"/))
-				id = substr(dev[i], RSTART + 7, RLENGTH - 8)
-			a = num(dev[i], "addr")
-			s = num(dev[i], "size")
-			d = num(dev[i], "node")
-			if (a != "" && s != "" && d != "")
-				print id, a, s, d
-		}
-	}'
-}
-
 # ml_layout: the ranges file, "start size node", boot memory and DIMMs.
 ml_layout() {
 	ml_boot_ranges >"$ML_T/ranges"
-	ml_dimms >"$ML_T/dimms" || return 1
+	qmp_dimms >"$ML_T/dimms" || return 1
 	awk '{ print $2, $3, $4 }' "$ML_T/dimms" >>"$ML_T/ranges"
 }
 
@@ -211,13 +187,13 @@ ml_dimm_blocks() {
 
 # ml_dimm_gone: succeeds once QEMU no longer has the DIMM.
 ml_dimm_gone() {
-	ml_dimms >"$ML_T/dimms" && ! grep -q "^$ML_DIMM " "$ML_T/dimms"
+	qmp_dimms >"$ML_T/dimms" && ! grep -q "^$ML_DIMM " "$ML_T/dimms"
 }
 
 # ml_dimm_online: succeeds once QEMU has the DIMM and the guest has all its
 # blocks online.
 ml_dimm_online() {
-	ml_dimms >"$ML_T/dimms" && grep -q "^$ML_DIMM " "$ML_T/dimms" || return 1
+	qmp_dimms >"$ML_T/dimms" && grep -q "^$ML_DIMM " "$ML_T/dimms" || return 1
 	for _b in $(ml_dimm_blocks); do
 		[ "$(cat "$ML_MEM/memory$_b/state" 2>/dev/null)" = online ] || return 1
 	done
@@ -268,7 +244,7 @@ ml_cycles() {
 	ML_READDED=0
 	_c=1
 	while [ $_c -le "$ML_CYCLES" ]; do
-		ml_dimms >"$ML_T/dimms" || { ML_ERR_REMOVE="cycle $_c: query-memory-devices failed"; return; }
+		qmp_dimms >"$ML_T/dimms" || { ML_ERR_REMOVE="cycle $_c: query-memory-devices failed"; return; }
 		_blocks=$(ml_dimm_blocks | tr '\n' ' ')
 		_t0=$(ml_now)
 		if ! _r=$(qmp "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"$ML_DIMM\"}}"); then

@@ -52,6 +52,26 @@ fi
 # v5.10 has no kunit tier: ls fails on its pattern, and that is fine.
 series_results=$(ls "$out"/vm-*/results.json "$out"/kunit/*/results.json 2>/dev/null | tr '\n' ' ' || true)
 judge=(python3 "$OFRECONF_TOP/scripts/prove_judge.py" --base "$base" --series $series_results)
+# boot_once DIR LABEL AREAS [MUTANT...]: the series with the mutants on
+# top, built and booted once (XIVE, every built-in suite, the module, the
+# AREAS' scenarios), logs in DIR.  A step that fails leaves DIR without
+# results, which the judge counts as failures.
+boot_once() {
+	local dir=$1 label=$2 areas=$3 t0 t1
+	shift 3
+	t0=$(date +%s)
+	if ! "$OFRECONF_TOP/scripts/apply.sh" "$base" "$@" >"$dir/apply.log" 2>&1; then
+		echo "ofreconf: prove $base $label: the patches do not apply; see $dir/apply.log"
+	elif ! "$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
+		echo "ofreconf: prove $base $label: the kernel does not build; see $dir/build.log"
+	else
+		t1=$(date +%s)
+		OFRECONF_VM_OUT=$dir OFRECONF_AREAS=$areas OFRECONF_PROVE=1 \
+			"$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
+		echo "ofreconf: prove $base $label: build $((t1 - t0))s, boot $(($(date +%s) - t1))s"
+	fi
+}
+
 for r in $(seq 1 "$rounds"); do
 	dir=$out/prove/round-$r
 	mkdir -p "$dir"
@@ -65,19 +85,7 @@ for r in $(seq 1 "$rounds"); do
 	done
 	names=$(for m in "${round[@]}"; do echo "${m#"$OFRECONF_TOP"/prove/}"; done | tr '\n' ' ')
 	echo "ofreconf: prove $base round $r/$rounds: $names"
-	t0=$(date +%s)
-	if ! "$OFRECONF_TOP/scripts/apply.sh" "$base" "${round[@]}" >"$dir/apply.log" 2>&1; then
-		echo "ofreconf: prove $base round $r: a mutant does not apply; see $dir/apply.log"
-	elif ! "$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
-		echo "ofreconf: prove $base round $r: the mutated kernel does not build; see $dir/build.log"
-	else
-		t1=$(date +%s)
-		OFRECONF_VM_OUT=$dir OFRECONF_AREAS=$(
-			IFS=,
-			echo "${round_areas[*]}"
-		) OFRECONF_PROVE=1 "$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
-		echo "ofreconf: prove $base round $r: build $((t1 - t0))s, boot $(($(date +%s) - t1))s"
-	fi
+	boot_once "$dir" "round $r" "$(IFS=,; echo "${round_areas[*]}")" "${round[@]}"
 	# A round that did not boot leaves no results: every mutant of it fails.
 	"${judge[@]}" --round "$r" --results "$dir"/vm-*/results.json --mutants "${round[@]}" \
 		>"$dir/prove.ktap.part" || true
@@ -95,19 +103,7 @@ for area in "${!units[@]}"; do
 	all_mutants+=("${ms[@]}")
 	all_areas+=("$area")
 done
-t0=$(date +%s)
-if ! "$OFRECONF_TOP/scripts/apply.sh" "$base" >"$dir/apply.log" 2>&1; then
-	echo "ofreconf: prove $base: the series does not apply again; see $dir/apply.log"
-elif ! "$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
-	echo "ofreconf: prove $base: the restored series does not build; see $dir/build.log"
-else
-	t1=$(date +%s)
-	OFRECONF_VM_OUT=$dir OFRECONF_AREAS=$(
-		IFS=,
-		echo "${all_areas[*]}"
-	) OFRECONF_PROVE=1 "$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
-	echo "ofreconf: prove $base restored: build $((t1 - t0))s, boot $(($(date +%s) - t1))s"
-fi
+boot_once "$dir" restored "$(IFS=,; echo "${all_areas[*]}")"
 "${judge[@]}" --restored --results "$dir"/vm-*/results.json --mutants "${all_mutants[@]}" \
 	>"$dir/prove.ktap.part" || true
 "${judge[@]}" --collect "$out"/prove/round-*/prove.ktap.part "$dir/prove.ktap.part" \

@@ -72,11 +72,18 @@ apt_private_update() {
 	read -r sec main < <(system_mirrors)
 	[ -n "$sec" ] || die "no Debian mirror found in /etc/apt/sources.list{,.d}; add one (the kit reads the mirror URIs from there)"
 	mkdir -p "$APT_DIR"/{state/lists/partial,cache/archives/partial,sources.list.d,preferences.d}
-	cat >"$APT_DIR/sources.list.new" <<SRC
-deb [arch=amd64 signed-by=$key] $sec bullseye-security main
-deb [arch=amd64 signed-by=$key] $sec bookworm-security main
-deb [arch=ppc64el signed-by=$key] $main bookworm main
-SRC
+	# Each base's suite (BASE_SUITE), from the security mirror or the main
+	# one; bookworm's ppc64el packages for the guest's busybox.
+	{
+		local suite
+		for suite in $(printf '%s\n' "${BASE_SUITE[@]}" | sort -u); do
+			case $suite in
+			*-security) echo "deb [arch=amd64 signed-by=$key] $sec $suite main" ;;
+			*) echo "deb [arch=amd64 signed-by=$key] $main $suite main" ;;
+			esac
+		done
+		echo "deb [arch=ppc64el signed-by=$key] $main bookworm main"
+	} >"$APT_DIR/sources.list.new"
 	if cmp -s "$APT_DIR/sources.list.new" "$APT_DIR/sources.list" &&
 		[ -n "$(find "$APT_DIR/state/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -n 1)" ]; then
 		rm -f "$APT_DIR/sources.list.new"
@@ -98,13 +105,15 @@ SRC
 	fi
 }
 
-# apt_download PKG=VERSION DESTDIR: fetch one .deb, print its path
+# apt_download PKG=VERSION DESTDIR [WHAT-TO-DO]: fetch one .deb; on failure
+# the error names the package and says what to do instead.
 apt_download() {
 	local spec=$1 dest=$2
+	local todo=${3:-is the version still published? log: $APT_DIR/download.log}
 	mkdir -p "$dest"
 	# shellcheck disable=SC2046
 	(cd "$dest" && apt-get $(apt_opts) download "$spec" >"$APT_DIR/download.log" 2>&1) || {
 		tail -n 3 "$APT_DIR/download.log" >&2
-		die "could not download $spec from the mirror; is the version still published? log: $APT_DIR/download.log"
+		die "could not download $spec from the mirror; $todo"
 	}
 }

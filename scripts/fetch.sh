@@ -27,7 +27,7 @@ need_tool git git
 need_tool xz xz-utils
 apt_private_update
 debs=$CACHE/debs
-apt_download "$pkg=$ver" "$debs"
+apt_download "$pkg=$ver" "$debs" "the mirror no longer has $ver in ${BASE_SUITE[$base]}; unpack that kernel source yourself and give it as KDIR=/path/to/linux (make run BASE=$base KDIR=...)"
 deb=$(ls "$debs/${pkg}_${ver/:/%3a}_all.deb" 2>/dev/null || true)
 [ -f "$deb" ] || die "downloaded package for $pkg $ver not found in $debs"
 got=$(dpkg-deb -f "$deb" Version)

@@ -9,9 +9,14 @@ CROSS=${CROSS_COMPILE:-powerpc64le-linux-gnu-}
 JOBS=${JOBS:-$(nproc)}
 
 # base -> Debian package, version, suite
-declare -A BASE_PKG=([v5.10]=linux-source-5.10 [v6.12]=linux-source-6.12)
-declare -A BASE_VER=([v5.10]=5.10.262-1 [v6.12]=6.12.117-1~deb12u1)
-declare -A BASE_SUITE=([v5.10]=bullseye-security [v6.12]=bookworm-security)
+declare -A BASE_PKG=([v5.10]=linux-source-5.10 [v6.12]=linux-source-6.12
+	[v7.3]=linux-source-7.3)
+declare -A BASE_VER=([v5.10]=5.10.262-1 [v6.12]=6.12.117-1~deb12u1
+	[v7.3]=7.3.4-1~bpo13+1)
+declare -A BASE_SUITE=([v5.10]=bullseye-security [v6.12]=bookworm-security
+	[v7.3]=trixie-backports)
+# The bases make run/test cover when no BASE is given.  v7.3 can be
+# fetched; its series is not in the kit yet.
 BASES="v5.10 v6.12"
 # Raise when a change to how the kit builds must not reuse older build trees.
 KIT_BUILD_LAYOUT=2
@@ -52,7 +57,7 @@ check_base() {
 	local b=$1
 	[ -n "$b" ] || die "no BASE given; supported bases: $BASES"
 	[ -n "${BASE_PKG[$b]:-}" ] ||
-		die "unknown BASE '$b'; supported bases: $BASES (e.g. make run BASE=v6.12)"
+		die "unknown BASE '$b'; known bases: $(printf '%s\n' "${!BASE_PKG[@]}" | sort -V | xargs) (e.g. make run BASE=v6.12)"
 }
 
 # The kernel source tree of a base: the user's KDIR or the cached git tree.

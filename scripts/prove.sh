@@ -14,11 +14,23 @@
 # the areas' scenarios) and prove_judge.py judges each mutant on its own
 # named cases; every case no mutant of the round names must pass.  The
 # named cases must pass in the series' own vm and kunit results, and again
-# in a last boot of the restored series.
-#   scripts/prove.sh <base> [area ...]
+# in a boot of the restored series.
+#   scripts/prove.sh <base> [area ...]            rounds, restored boot, verdict
+#   scripts/prove.sh --rounds <base> [area ...]   rounds, then the series
+#       restored and built: the vm tier that follows (make test) is the
+#       restored series' boot, so it needs no boot of its own here
+#   scripts/prove.sh --verdict <base> [area ...]  judge what the rounds and
+#       the restored series' boot (prove's own, else the vm tier's) left
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+mode=all
+case ${1:-} in
+--rounds | --verdict)
+	mode=${1#--}
+	shift
+	;;
+esac
 base=${1:-${BASE:-}}
 check_base "$base"
 shift || true
@@ -26,8 +38,10 @@ areas=("$@")
 [ ${#areas[@]} -gt 0 ] || read -r -a areas <<<"$AREAS"
 kunit_py=$CACHE/src/v6.12/tools/testing/kunit/kunit.py
 out=$OUT/$base
-rm -rf "$out/prove"
-mkdir -p "$out/prove"
+if [ "$mode" != verdict ]; then
+	rm -rf "$out/prove"
+	mkdir -p "$out/prove"
+fi
 
 # area -> its units for this base, one a line, the mutants of a unit
 # separated by spaces
@@ -49,16 +63,14 @@ if [ "$rounds" = 0 ]; then
 	exit 0
 fi
 
-# v5.10 has no kunit tier: ls fails on its pattern, and that is fine.
-series_results=$(ls "$out"/vm-*/results.json "$out"/kunit/*/results.json 2>/dev/null | tr '\n' ' ' || true)
-judge=(python3 "$OFRECONF_TOP/scripts/prove_judge.py" --base "$base" --series $series_results)
 # boot_once DIR LABEL AREAS [MUTANT...]: the series with the mutants on
 # top, built and booted once (XIVE, every built-in suite, the module, the
 # AREAS' scenarios), logs in DIR.  A step that fails leaves DIR without
 # results, which the judge counts as failures.
 boot_once() {
-	local dir=$1 label=$2 areas=$3 t0 t1
+	local dir=$1 label=$2 boot_areas=$3 t0 t1
 	shift 3
+	mkdir -p "$dir"
 	t0=$(date +%s)
 	if ! "$OFRECONF_TOP/scripts/apply.sh" "$base" "$@" >"$dir/apply.log" 2>&1; then
 		echo "ofreconf: prove $base $label: the patches do not apply; see $dir/apply.log"
@@ -66,47 +78,78 @@ boot_once() {
 		echo "ofreconf: prove $base $label: the kernel does not build; see $dir/build.log"
 	else
 		t1=$(date +%s)
-		OFRECONF_VM_OUT=$dir OFRECONF_AREAS=$areas OFRECONF_PROVE=1 \
+		OFRECONF_VM_OUT=$dir OFRECONF_AREAS=$boot_areas OFRECONF_PROVE=1 \
 			"$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
 		echo "ofreconf: prove $base $label: build $((t1 - t0))s, boot $(($(date +%s) - t1))s"
 	fi
 }
 
-for r in $(seq 1 "$rounds"); do
-	dir=$out/prove/round-$r
-	mkdir -p "$dir"
+# round_of R: set round (its mutants) and round_areas for round R.
+round_of() {
+	local area unit ms
 	round=() round_areas=()
 	for area in "${!units[@]}"; do
-		unit=$(echo "${units[$area]}" | sed -n "${r}p")
+		unit=$(echo "${units[$area]}" | sed -n "${1}p")
 		[ -n "$unit" ] || continue
 		read -r -a ms <<<"$unit"
 		round+=("${ms[@]}")
 		round_areas+=("$area")
 	done
-	names=$(for m in "${round[@]}"; do echo "${m#"$OFRECONF_TOP"/prove/}"; done | tr '\n' ' ')
-	echo "ofreconf: prove $base round $r/$rounds: $names"
-	boot_once "$dir" "round $r" "$(IFS=,; echo "${round_areas[*]}")" "${round[@]}"
-	# A round that did not boot leaves no results: every mutant of it fails.
-	"${judge[@]}" --round "$r" --results "$dir"/vm-*/results.json --mutants "${round[@]}" \
-		>"$dir/prove.ktap.part" || true
-done
+}
 
-# The series restored, built and booted once more, on the same areas: what
-# the mutants broke must pass again.  This also leaves the series' own
-# build in place for the next run.
-echo "ofreconf: prove $base: restoring the series"
-dir=$out/prove/restored
-mkdir -p "$dir"
 all_mutants=() all_areas=()
 for area in "${!units[@]}"; do
 	read -r -a ms <<<"$(echo "${units[$area]}" | tr '\n' ' ')"
 	all_mutants+=("${ms[@]}")
 	all_areas+=("$area")
 done
-boot_once "$dir" restored "$(IFS=,; echo "${all_areas[*]}")"
-"${judge[@]}" --restored --results "$dir"/vm-*/results.json --mutants "${all_mutants[@]}" \
-	>"$dir/prove.ktap.part" || true
-"${judge[@]}" --collect "$out"/prove/round-*/prove.ktap.part "$dir/prove.ktap.part" \
+
+if [ "$mode" != verdict ]; then
+	for r in $(seq 1 "$rounds"); do
+		round_of "$r"
+		names=$(for m in "${round[@]}"; do echo "${m#"$OFRECONF_TOP"/prove/}"; done | tr '\n' ' ')
+		echo "ofreconf: prove $base round $r/$rounds: $names"
+		boot_once "$out/prove/round-$r" "round $r" "$(IFS=,; echo "${round_areas[*]}")" "${round[@]}"
+	done
+	if [ "$mode" = rounds ]; then
+		# The series back in place and built for the vm tier's boot.
+		echo "ofreconf: prove $base: restoring the series for the vm tier"
+		if ! { "$OFRECONF_TOP/scripts/apply.sh" "$base" &&
+			"$OFRECONF_TOP/scripts/build.sh" "$base"; } >"$out/prove/restore.log" 2>&1; then
+			touch "$out/prove/restore.failed"
+			die "$base prove: the series does not apply or build again; see $out/prove/restore.log"
+		fi
+		exit 0
+	fi
+	# The series restored, built and booted once more, on the same areas:
+	# what the mutants broke must pass again.  This also leaves the
+	# series' own build in place for the next run.
+	echo "ofreconf: prove $base: restoring the series"
+	boot_once "$out/prove/restored" restored "$(IFS=,; echo "${all_areas[*]}")"
+fi
+
+# The verdict.  v5.10 has no kunit tier: ls fails on its pattern, and that
+# is fine.
+series_results=$(ls "$out"/vm-*/results.json "$out"/kunit/*/results.json 2>/dev/null | tr '\n' ' ' || true)
+# shellcheck disable=SC2206 # a list of paths, no spaces in them
+judge=(python3 "$OFRECONF_TOP/scripts/prove_judge.py" --base "$base" --series $series_results)
+for r in $(seq 1 "$rounds"); do
+	round_of "$r"
+	# A round that did not boot leaves no results: every mutant of it fails.
+	"${judge[@]}" --round "$r" --results "$out/prove/round-$r"/vm-*/results.json \
+		--mutants "${round[@]}" >"$out/prove/round-$r.ktap.part" || true
+done
+# The restored series' boot: prove's own, else (--rounds) the vm tier's,
+# which booted the tree --rounds restored; its built-in suites on 6.12 ran
+# in the kunit tier.
+restored_results=$(ls "$out"/prove/restored/vm-*/results.json 2>/dev/null | tr '\n' ' ' || true)
+if [ -z "$restored_results" ] && [ ! -d "$out/prove/restored" ] && [ ! -e "$out/prove/restore.failed" ]; then
+	restored_results=$series_results
+fi
+# shellcheck disable=SC2086 # lists of paths, no spaces in them
+"${judge[@]}" --restored --results $restored_results --mutants "${all_mutants[@]}" \
+	>"$out/prove/restored.ktap.part" || true
+"${judge[@]}" --collect "$out"/prove/round-*.ktap.part "$out/prove/restored.ktap.part" \
 	>"$out/prove/prove.ktap"
 python3 "$OFRECONF_TOP/scripts/ktap.py" ingest "$out/prove/prove.ktap" "$out/prove" --kunit "$kunit_py" \
 	--judge "$base" prove ||

@@ -35,11 +35,22 @@ for b in "${bases[@]}"; do
 	# A tier that fails goes on to the next: the judge in the summary
 	# counts what it left missing.
 	if has kunit; then stage "kunit $b" "$OFRECONF_TOP/scripts/kunit.sh" "$b" || true; fi
+	# With a vm tier to come, prove's mutant rounds go first and restore
+	# the series: the vm tier's boot is then the restored series' boot.
+	if has prove && has vm; then
+		stage "prove rounds $b" "$OFRECONF_TOP/scripts/prove.sh" --rounds "$b" || true
+	fi
 	if has vm; then stage "vm $b" "$OFRECONF_TOP/scripts/vm.sh" "$b" || true; fi
 done
 if has check; then stage "check ${bases[*]}" "$OFRECONF_TOP/scripts/check.sh" "${bases[@]}" || true; fi
 if has prove; then
-	for b in "${bases[@]}"; do stage "prove $b" "$OFRECONF_TOP/scripts/prove.sh" "$b" || true; done
+	for b in "${bases[@]}"; do
+		if has vm; then
+			stage "prove verdict $b" "$OFRECONF_TOP/scripts/prove.sh" --verdict "$b" || true
+		else
+			stage "prove $b" "$OFRECONF_TOP/scripts/prove.sh" "$b" || true
+		fi
+	done
 fi
 echo "ofreconf: finished in $(($(date +%s) - t0))s"
 awk -F'\t' 'BEGIN { printf "%-44s %8s %8s\n", "stage", "wall s", "cpu s" }

@@ -38,10 +38,8 @@ areas=("$@")
 [ ${#areas[@]} -gt 0 ] || read -r -a areas <<<"$AREAS"
 kunit_py=$CACHE/src/v6.12/tools/testing/kunit/kunit.py
 out=$OUT/$base
-if [ "$mode" != verdict ]; then
-	rm -rf "$out/prove"
-	mkdir -p "$out/prove"
-fi
+[ "$mode" = verdict ] || rm -rf "$out/prove"
+mkdir -p "$out/prove"
 
 # area -> its units for this base, one a line, the mutants of a unit
 # separated by spaces

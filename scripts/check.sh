@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Tier check: 6.12's checkpatch.pl --strict on every patch and on drivers/,
-# sparse and W=1 on the kernel files each series touches (a warning on a
-# line the series added fails), every patch of a series compiling on its
-# own (bisectable), the module built with -Werror and sparse, and the
-# judge's own fixture tests.
+# the Cc: stable patches applying to the plain base on their own
+# (stable_alone.sh), sparse and W=1 on the kernel files each series touches
+# (a warning on a line the series added fails), every patch of a series
+# compiling on its own (bisectable), the module built with -Werror and
+# sparse, and the judge's own fixture tests.
 #   scripts/check.sh [base ...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -85,6 +86,15 @@ added_lines() {
 for base in "${bases[@]}"; do
 	check_base "$base"
 	src=$(src_dir "$base")
+
+	# The Cc: stable patches, in order, apply to the plain base without
+	# the untagged ones (a temporary worktree at the base's tag).
+	if "$OFRECONF_TOP/scripts/stable_alone.sh" "$base" >"$out/$base.stable_alone.log" 2>&1; then
+		result ok "${base//./_}_stable_patches_apply_alone"
+	else
+		result fail "${base//./_}_stable_patches_apply_alone" \
+			"$(sed -n 's/^ofreconf: error: //p' "$out/$base.stable_alone.log" | head -n 1) (log $out/$base.stable_alone.log)"
+	fi
 	head=ofreconf/$base
 	git -C "$src" rev-parse -q --verify "$head" >/dev/null ||
 		die "$base has no applied series; run 'make build BASE=$base' first"

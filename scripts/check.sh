@@ -122,11 +122,17 @@ for base in "${bases[@]}"; do
 	fi
 
 	# Bisectable: each patch's tree compiles the objects touched so far.
+	# The guest .config goes back before each make: syncconfig at an early
+	# patch drops the options of the suites later patches add, which would
+	# then come back as new and off, and their code would not be compiled.
+	cfg=$(build_dir "$base")/.config
+	cp "$cfg" "$out/$base.config"
 	commits=$(git -C "$src" rev-list --reverse "$base..$head")
 	i=0
 	for c in $commits; do
 		i=$((i + 1))
 		git -C "$src" checkout -q "$c"
+		cp "$out/$base.config" "$cfg"
 		these=()
 		for o in "${built[@]}"; do [ -f "$src/${o%.o}.c" ] && these+=("$o"); done
 		if kmake "$base" "${these[@]}" >"$out/$base.bisect.$i.log" 2>&1; then
@@ -136,6 +142,7 @@ for base in "${bases[@]}"; do
 		fi
 	done
 	git -C "$src" checkout -q "$head"
+	cp "$out/$base.config" "$cfg"
 	# Leave the touched objects rebuilt from the series head.
 	[ ${#built[@]} -eq 0 ] || kmake "$base" "${built[@]}" >/dev/null 2>&1 || true
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Tier check: 6.12's checkpatch.pl --strict on every patch and on drivers/,
-# sparse and W=1 on the kernel files each series touches (a warning on a
-# line the series added fails), every patch of a series compiling on its
-# own (bisectable), the module built with -Werror and sparse, and the
-# judge's own fixture tests.
+# the Cc: stable patches applying to the plain base on their own
+# (stable_alone.sh), sparse and W=1 on the kernel files each series touches
+# (a warning on a line the series added fails), every patch of a series
+# compiling on its own (bisectable), the module built with -Werror and
+# sparse, and the judge's own fixture tests.
 #   scripts/check.sh [base ...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -95,6 +96,15 @@ added_lines() {
 for base in "${bases[@]}"; do
 	check_base "$base"
 	src=$(src_dir "$base")
+
+	# The Cc: stable patches, in order, apply to the plain base without
+	# the untagged ones (a temporary worktree at the base's tag).
+	if "$OFRECONF_TOP/scripts/stable_alone.sh" "$base" >"$out/$base.stable_alone.log" 2>&1; then
+		result ok "${base//./_}_stable_patches_apply_alone"
+	else
+		result fail "${base//./_}_stable_patches_apply_alone" \
+			"$(sed -n 's/^ofreconf: error: //p' "$out/$base.stable_alone.log" | head -n 1) (log $out/$base.stable_alone.log)"
+	fi
 	head=ofreconf/$base
 	git -C "$src" rev-parse -q --verify "$head" >/dev/null ||
 		die "$base has no applied series; run 'make build BASE=$base' first"
@@ -122,11 +132,17 @@ for base in "${bases[@]}"; do
 	fi
 
 	# Bisectable: each patch's tree compiles the objects touched so far.
+	# The guest .config goes back before each make: syncconfig at an early
+	# patch drops the options of the suites later patches add, which would
+	# then come back as new and off, and their code would not be compiled.
+	cfg=$(build_dir "$base")/.config
+	cp "$cfg" "$out/$base.config"
 	commits=$(git -C "$src" rev-list --reverse "$base..$head")
 	i=0
 	for c in $commits; do
 		i=$((i + 1))
 		git -C "$src" checkout -q "$c"
+		cp "$out/$base.config" "$cfg"
 		these=()
 		for o in "${built[@]}"; do [ -f "$src/${o%.o}.c" ] && these+=("$o"); done
 		if kmake "$base" "${these[@]}" >"$out/$base.bisect.$i.log" 2>&1; then
@@ -136,6 +152,7 @@ for base in "${bases[@]}"; do
 		fi
 	done
 	git -C "$src" checkout -q "$head"
+	cp "$out/$base.config" "$cfg"
 	# Leave the touched objects rebuilt from the series head.
 	[ ${#built[@]} -eq 0 ] || kmake "$base" "${built[@]}" >/dev/null 2>&1 || true
 

@@ -5,6 +5,8 @@
 # and the cover letter's list and diffstat follow the patches' order.  A
 # developer tool: edit the commits on that branch (or add patches to
 # patches/<base>/ in order), then run 'make series BASE=<base>'.
+# OFRECONF_SERIES_BRANCH names another branch of that repository to take
+# the series from (a rework kept off ofreconf/<base>, which the runs use).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,7 +15,7 @@ check_base "$base"
 src=$CACHE/src/$base
 git -C "$src" rev-parse -q --verify "refs/tags/$base" >/dev/null ||
 	die "$src has no tag $base; run 'make fetch BASE=$base'"
-branch=ofreconf/$base
+branch=${OFRECONF_SERIES_BRANCH:-ofreconf/$base}
 git -C "$src" rev-parse -q --verify "$branch" >/dev/null ||
 	die "$src has no branch $branch; run 'make apply BASE=$base' first"
 [ "$(git -C "$src" rev-list --count "$base..$branch")" -gt 0 ] ||
@@ -29,6 +31,10 @@ holds the fixes this base lacks, hardening beyond upstream and the KUnit
 suites that show each behaviour.  Each patch says how it was tested; the
 suites run under kunit.py (UML for generic OF code) and built into a QEMU
 pseries guest.
+
+The patches tagged for stable come first and apply to the base on their
+own; the untagged fixes and hardening follow, then the KUnit suites, each
+after the fixes it tests.
 
 Each patch carries the kit's identity; a submitter adds their own
 sign-off with 'git am -s' (or b4) before sending.

@@ -26,11 +26,11 @@ ofreconf: runtime device-tree reconfiguration for $base
 
 When the device tree changes under a running kernel (Live Partition
 Migration and DLPAR on pseries, overlays anywhere), state derived from it
-goes stale.  This series, for Debian's ${BASE_PKG[$base]} ${BASE_VER[$base]},
-holds the fixes this base lacks, hardening beyond upstream and the KUnit
-suites that show each behaviour.  Each patch says how it was tested; the
-suites run under kunit.py (UML for generic OF code) and built into a QEMU
-pseries guest.
+goes stale.  This series, for Debian's ${BASE_PKG[$base]}
+${BASE_VER[$base]}, holds the fixes this base lacks, hardening beyond
+upstream and the KUnit suites that show each behaviour.  Each patch says
+how it was tested; the suites run under kunit.py (UML for generic OF
+code) and built into a QEMU pseries guest.
 
 The patches tagged for stable come first and apply to the base on their
 own; the untagged fixes and hardening follow, then the KUnit suites, each

@@ -20,6 +20,15 @@ git -C "$src" rev-parse -q --verify "$branch" >/dev/null ||
 	die "$src has no branch $branch; run 'make apply BASE=$base' first"
 [ "$(git -C "$src" rev-list --count "$base..$branch")" -gt 0 ] ||
 	die "$branch has no commit above $base"
+order="The patches tagged for stable come first and apply to the base on their
+own; the untagged fixes and hardening follow, then the KUnit suites, each
+after the fixes it tests."
+# v7.3 puts a boot fix before them: its KASAN guests need it to boot.
+[ "$base" != v7.3 ] || order="The first patch lets this base's KASAN kernels built with GCC 12 boot,
+which every guest of the kit needs.  The patches tagged for stable follow
+it and apply to the base on their own, without it; the untagged fixes
+and hardening come next, then the KUnit suites, each after the fixes it
+tests."
 git -C "$src" config "branch.$branch.description" "$(
 	cat <<TXT
 ofreconf: runtime device-tree reconfiguration for $base
@@ -32,9 +41,7 @@ upstream and the KUnit suites that show each behaviour.  Each patch says
 how it was tested; the suites run under kunit.py (UML for generic OF
 code) and built into a QEMU pseries guest.
 
-The patches tagged for stable come first and apply to the base on their
-own; the untagged fixes and hardening follow, then the KUnit suites, each
-after the fixes it tests.
+$order
 
 Each patch carries the kit's identity; a submitter adds their own
 sign-off with 'git am -s' (or b4) before sending.

@@ -15,12 +15,20 @@ declare -A BASE_VER=([v5.10]=5.10.262-1 [v6.12]=6.12.117-1~deb12u1
 	[v7.3]=7.3.4-1~bpo13+1)
 declare -A BASE_SUITE=([v5.10]=bullseye-security [v6.12]=bookworm-security
 	[v7.3]=trixie-backports)
-# The bases make run/test cover when no BASE is given.  v7.3 can be
-# fetched; its series is not in the kit yet.
+# The bases make run/test cover when no BASE is given.  v7.3's series is
+# in the kit, its tiers are not run yet.
 BASES="v5.10 v6.12"
+# The base whose series goes upstream: make series also splits it per
+# subsystem for git send-email (scripts/upstream_series.sh).
+UPSTREAM_BASE=v7.3
 # Raise when a change to how the kit builds must not reuse older build trees.
 KIT_BUILD_LAYOUT=2
 AREAS="foundation phandle memlinks devlink intx drmem"
+
+# git as the kit: the identity of the commits and mails the scripts make.
+kit_git() {
+	git -c user.name="ofreconf developers" -c user.email=dev@ofreconf.invalid "$@"
+}
 
 die() {
 	echo "ofreconf: error: $*" >&2

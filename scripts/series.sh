@@ -49,11 +49,11 @@ TXT
 )"
 dir=$OFRECONF_TOP/patches/$base
 tmp=$(mktemp -d)
-git -C "$src" -c user.name="ofreconf developers" -c user.email=dev@ofreconf.invalid \
-	format-patch -q --cover-letter --cover-from-description=auto \
+kit_git -C "$src" format-patch -q --cover-letter --cover-from-description=auto \
 	--base="$base" --no-signature -o "$tmp" "$base..$branch"
 rm -f "$dir"/*.patch
 mkdir -p "$dir"
 mv "$tmp"/*.patch "$dir/"
 rmdir "$tmp"
 echo "ofreconf: $base: $(ls "$dir"/[0-9]*.patch | grep -vc 0000-cover) patches in $dir"
+[ "$base" != "$UPSTREAM_BASE" ] || "$OFRECONF_TOP/scripts/upstream_series.sh" "$base"

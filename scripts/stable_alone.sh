@@ -28,8 +28,7 @@ for p in "$dir"/[0-9][0-9][0-9][0-9]-*.patch; do
 	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
 	# The tag in the changelog, not in a diff line: stop at the "---".
 	sed '/^---$/q' "$p" | grep -qi '^Cc: *stable@vger\.kernel\.org' || continue
-	if ! log=$(git -C "$wt" -c user.name=ofreconf -c user.email=dev@ofreconf.invalid \
-		am -q "$p" 2>&1); then
+	if ! log=$(kit_git -C "$wt" am -q "$p" 2>&1); then
 		echo "$log" | head -n 5 >&2
 		die "$base: $(basename "$p") (Cc: stable) does not apply to $base without the untagged patches before it; move it up or make it stand alone"
 	fi

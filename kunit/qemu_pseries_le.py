@@ -6,6 +6,9 @@
 # blocks, which the node_memlinks suite needs to check anything.
 # movable_node puts the DIMM in ZONE_MOVABLE, and node_memlinks_kunit.hotplug=1
 # lets that suite's hot-add case remove and re-add it (scripts/vm.sh: the same).
+# One e1000 on pci.0, alone on its INTx pin and with no driver opening it:
+# the pci_intx suite maps the INTx of a device whose mapping is its own
+# again, and skips without one.
 # Used as: kunit.py run|exec --arch=powerpc --qemu_config=kunit/qemu_pseries_le.py \
 #              --cross_compile=powerpc64le-linux-gnu-
 from ..qemu_config import QemuArchParams
@@ -26,4 +29,5 @@ CONFIG_HVC_CONSOLE=y''',
 					      '-object', 'memory-backend-ram,id=ram1,size=1G',
 					      '-numa', 'node,nodeid=1,memdev=ram1',
 					      '-object', 'memory-backend-ram,id=memlinks-mem0,size=256M',
-					      '-device', 'pc-dimm,id=memlinks-dimm0,memdev=memlinks-mem0,node=0'])
+					      '-device', 'pc-dimm,id=memlinks-dimm0,memdev=memlinks-mem0,node=0',
+					      '-device', 'e1000,bus=pci.0,addr=2,id=intx-nic0'])

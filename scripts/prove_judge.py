@@ -82,10 +82,20 @@ def judge_round(args):
     results = cases_of(args.results)
     named = set()
     lines = []
+    # A case several mutants of a round must fail (the boot's "no kernel
+    # report") must still fail, but proves none of them: any one may be
+    # what broke it.  A mutant needs a failing case of its own.
+    namers = {}
+    for path in args.mutants:
+        for c in header(path, "Must-fail"):
+            namers.setdefault(c, []).append(case_name(path))
     for path in args.mutants:
         fails, passes = header(path, "Must-fail"), header(path, "Must-pass")
         named.update(fails + header(path, "May-fail"))
         why, seen = [], []
+        if fails and all(len(namers[c]) > 1 for c in fails):
+            why.append("each case it names is also named by another mutant of this round (%s)"
+                       % " ".join(sorted({n for c in fails for n in namers[c]} - {case_name(path)})))
         for c in fails:
             got, had = status(results, c), series.get(c, "MISSING")
             seen.append("# %s: %s must fail: %s under the mutant, %s in the series"

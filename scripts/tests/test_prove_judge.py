@@ -93,6 +93,22 @@ class ProveJudgeTest(unittest.TestCase):
         self.assertEqual(judge(self.series, r, [m1, m2]),
                          ["ok mutant_area_m1", "ok mutant_area_m2", "ok round_1_unnamed_cases_pass"])
 
+    def test_case_two_mutants_name_proves_neither(self):
+        r = results(self.tmp, "r.json", {"s": {"a": "FAIL", "b": "PASS", "c": "PASS"}})
+        m1 = mutant(self.tmp, "m1.patch", ["s.a"])
+        m2 = mutant(self.tmp, "m2.patch", ["s.a"])
+        self.assertEqual(judge(self.series, r, [m1, m2]),
+                         ["not ok mutant_area_m1", "not ok mutant_area_m2",
+                          "ok round_1_unnamed_cases_pass"])
+
+    def test_shared_case_needs_a_case_of_its_own(self):
+        r = results(self.tmp, "r.json", {"s": {"a": "FAIL", "b": "FAIL", "c": "PASS"}})
+        m1 = mutant(self.tmp, "m1.patch", ["s.a", "s.b"])
+        m2 = mutant(self.tmp, "m2.patch", ["s.a"])
+        self.assertEqual(judge(self.series, r, [m1, m2]),
+                         ["ok mutant_area_m1", "not ok mutant_area_m2",
+                          "ok round_1_unnamed_cases_pass"])
+
     def test_no_results_fails_everything(self):
         m = mutant(self.tmp, "m.patch", ["s.a"])
         self.assertEqual(judge(self.series, os.path.join(self.tmp, "none.json"), [m]),

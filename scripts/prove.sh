@@ -12,7 +12,10 @@
 # area on top of the series,
 # rebuilds, boots the guest once (XIVE, every built-in suite, the module,
 # the areas' scenarios) and prove_judge.py judges each mutant on its own
-# named cases; every case no mutant of the round names must pass.  The
+# named cases; every case no mutant of the round names must pass, and a
+# case two mutants of a round name proves neither.  A round's boot runs
+# from copies of its kernel and initramfs while the next round builds, at
+# most one guest per core.  The
 # named cases must pass in the series' own vm and kunit results, and again
 # in a boot of the restored series.
 #   scripts/prove.sh <base> [area ...]            rounds, restored boot, verdict
@@ -62,9 +65,11 @@ if [ "$rounds" = 0 ]; then
 fi
 
 # boot_once DIR LABEL AREAS [MUTANT...]: the series with the mutants on
-# top, built and booted once (XIVE, every built-in suite, the module, the
-# AREAS' scenarios), logs in DIR.  A step that fails leaves DIR without
-# results, which the judge counts as failures.
+# top, built, its kernel and initramfs kept in DIR, and booted once (XIVE,
+# every built-in suite, the module, the AREAS' scenarios) in the
+# background, logs in DIR: the next round builds while this one boots.  A
+# step that fails leaves DIR without results, which the judge counts as
+# failures.
 boot_once() {
 	local dir=$1 label=$2 boot_areas=$3 t0 t1
 	shift 3
@@ -72,14 +77,23 @@ boot_once() {
 	t0=$(date +%s)
 	if ! "$OFRECONF_TOP/scripts/apply.sh" "$base" "$@" >"$dir/apply.log" 2>&1; then
 		echo "ofreconf: prove $base $label: the patches do not apply; see $dir/apply.log"
+		return
 	elif ! "$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
 		echo "ofreconf: prove $base $label: the kernel does not build; see $dir/build.log"
-	else
-		t1=$(date +%s)
-		OFRECONF_VM_OUT=$dir OFRECONF_AREAS=$boot_areas OFRECONF_PROVE=1 \
-			"$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
-		echo "ofreconf: prove $base $label: build $((t1 - t0))s, boot $(($(date +%s) - t1))s"
+		return
 	fi
+	t1=$(date +%s)
+	cp "$(build_dir "$base")/vmlinux" "$dir/vmlinux"
+	cp "$CACHE/initramfs/$base.cpio.gz" "$dir/initrd.cpio.gz"
+	# One guest per core: TCG keeps about one busy.
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+	(
+		t2=$(date +%s)
+		OFRECONF_VM_OUT=$dir OFRECONF_VM_KERNEL=$dir/vmlinux OFRECONF_VM_INITRD=$dir/initrd.cpio.gz \
+			OFRECONF_AREAS=$boot_areas OFRECONF_PROVE=1 \
+			"$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
+		echo "ofreconf: prove $base $label: build $((t1 - t0))s, boot $(($(date +%s) - t2))s"
+	) &
 }
 
 # round_of R: set round (its mutants) and round_areas for round R.
@@ -115,8 +129,10 @@ if [ "$mode" != verdict ]; then
 		if ! { "$OFRECONF_TOP/scripts/apply.sh" "$base" &&
 			"$OFRECONF_TOP/scripts/build.sh" "$base"; } >"$out/prove/restore.log" 2>&1; then
 			touch "$out/prove/restore.failed"
+			wait
 			die "$base prove: the series does not apply or build again; see $out/prove/restore.log"
 		fi
+		wait
 		exit 0
 	fi
 	# The series restored, built and booted once more, on the same areas:
@@ -124,6 +140,7 @@ if [ "$mode" != verdict ]; then
 	# series' own build in place for the next run.
 	echo "ofreconf: prove $base: restoring the series"
 	boot_once "$out/prove/restored" restored "$(IFS=,; echo "${all_areas[*]}")"
+	wait
 fi
 
 # The verdict.  v5.10 has no kunit tier: ls fails on its pattern, and that

@@ -3,7 +3,8 @@
 # the initramfs (busybox, ofreconf_test.ko, the scenarios), once per
 # interrupt controller, and judge its KTAP.
 #   scripts/vm.sh <base> [xive|xics ...]      (default: xive xics)
-# OFRECONF_VM_OUT overrides where the logs go (prove uses it).
+# OFRECONF_VM_OUT overrides where the logs go, OFRECONF_VM_KERNEL and
+# OFRECONF_VM_INITRD what boots (prove uses them).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -15,8 +16,8 @@ modes=("$@")
 need_qemu
 kunit_py=$CACHE/src/v6.12/tools/testing/kunit/kunit.py
 [ -f "$kunit_py" ] || die "6.12's kunit.py is needed to parse results; run 'make fetch BASE=v6.12'"
-kernel=$(build_dir "$base")/vmlinux
-initrd=$CACHE/initramfs/$base.cpio.gz
+kernel=${OFRECONF_VM_KERNEL:-$(build_dir "$base")/vmlinux}
+initrd=${OFRECONF_VM_INITRD:-$CACHE/initramfs/$base.cpio.gz}
 [ -f "$kernel" ] || die "$kernel is missing; run 'make build BASE=$base'"
 [ -f "$initrd" ] || die "$initrd is missing; run 'make build BASE=$base'"
 
@@ -36,13 +37,9 @@ initrd=$CACHE/initramfs/$base.cpio.gz
 # series' node_memlinks suite may hot-remove its block and add it back (its
 # hot-add case), and must: without the parameter the case would skip.
 append="console=hvc0 log_buf_len=8M panic=-1 movable_node node_memlinks_kunit.hotplug=1 ${OFRECONF_APPEND:-}"
-judged=0
-for mode in "${modes[@]}"; do
-	dir=${OFRECONF_VM_OUT:-$OUT/$base}/vm-$mode
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	args=(--kernel "$kernel" --initrd "$initrd" --ic-mode "$mode"
-		--log-dir "$dir" --timeout "${OFRECONF_VM_TIMEOUT:-1500}")
+# boot MODE DIR: one guest, its exit code in DIR/status.
+boot() {
+	local mode=$1 dir=$2 areas extra rc=0
 	# Which scenarios run: OFRECONF_AREAS (prove), else all of them on
 	# XIVE and those that depend on the interrupt controller on XICS.
 	areas=${OFRECONF_AREAS:-}
@@ -56,11 +53,26 @@ for mode in "${modes[@]}"; do
 	if [ "$base" = v6.12 ] && [ -z "${OFRECONF_PROVE:-}" ]; then
 		extra+=" kunit.filter_glob=ofreconf*"
 	fi
-	args+=(--append "$append $extra")
-	rc=0
-	python3 "$OFRECONF_TOP/scripts/guest.py" "${args[@]}" || rc=$?
+	python3 "$OFRECONF_TOP/scripts/guest.py" --kernel "$kernel" --initrd "$initrd" \
+		--ic-mode "$mode" --log-dir "$dir" --timeout "${OFRECONF_VM_TIMEOUT:-1500}" \
+		--append "$append $extra" || rc=$?
 	echo "$rc" >"$dir/status"
 	echo "ofreconf: $base $mode guest ran $(cat "$dir/time" 2>/dev/null || echo ?)s (exit $rc), console: $dir/console.log"
+}
+
+# The guests run side by side: TCG keeps about one host core busy per
+# guest, and they share nothing but the read-only kernel and initramfs.
+for mode in "${modes[@]}"; do
+	dir=${OFRECONF_VM_OUT:-$OUT/$base}/vm-$mode
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	boot "$mode" "$dir" &
+done
+wait
+
+judged=0
+for mode in "${modes[@]}"; do
+	dir=${OFRECONF_VM_OUT:-$OUT/$base}/vm-$mode
 	# A guest that never reached /init stops the run (not under prove,
 	# where a mutant may crash the kernel on purpose).
 	if ! grep -q '^@@phase init' "$dir/console.log" && [ -z "${OFRECONF_VM_OUT:-}" ]; then

@@ -12,10 +12,10 @@
 # area on top of the series,
 # rebuilds, boots the guest once (XIVE, every built-in suite, the module,
 # the areas' scenarios) and prove_judge.py judges each mutant on its own
-# named cases; every case no mutant of the round names must pass, and a
-# case two mutants of a round name proves neither.  A round's boot runs
-# from copies of its kernel and initramfs while the next round builds, at
-# most one guest per core.  The
+# named cases; every case no mutant of the round names must pass, and each
+# mutant needs a failing case no other mutant of its round names.  A
+# round's boot runs from copies of its kernel and initramfs while the next
+# round builds, at most one guest per core.  The
 # named cases must pass in the series' own vm and kunit results, and again
 # in a boot of the restored series.
 #   scripts/prove.sh <base> [area ...]            rounds, restored boot, verdict
@@ -85,7 +85,7 @@ boot_once() {
 	t1=$(date +%s)
 	cp "$(build_dir "$base")/vmlinux" "$dir/vmlinux"
 	cp "$CACHE/initramfs/$base.cpio.gz" "$dir/initrd.cpio.gz"
-	# One guest per core: TCG keeps about one busy.
+	# At most one guest per core (JOBS): a TCG guest keeps at least one busy.
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
 	(
 		t2=$(date +%s)

@@ -9,7 +9,7 @@
 #   make clean-cache                          remove sources, builds and ccache
 
 SHELL := /bin/bash
-BASES := v5.10 v6.12
+BASES := $(shell . scripts/lib.sh && echo "$$BASES")
 BASE ?=
 S := scripts
 

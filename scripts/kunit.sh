@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Tier kunit: the in-tree suites through 6.12's kunit.py.
-#   v6.12: kunit.py run on UML with the generic OF suites
+# Tier kunit: the in-tree suites through the base's own kunit.py, parsed
+# with 6.12's.
+#   v6.12, v7.3: kunit.py run on UML with the generic OF suites
 #          (--kunitconfig=drivers/of), and kunit.py exec of the pseries
 #          guest kernel (suites built in) under QEMU.
 #   v5.10: its kunit.py has no --arch; the built-in suites are judged from
@@ -14,7 +15,7 @@ out=$OUT/$base/kunit
 kunit_py=$CACHE/src/v6.12/tools/testing/kunit/kunit.py
 [ -f "$kunit_py" ] || die "6.12's kunit.py is needed to parse results; run 'make fetch BASE=v6.12'"
 
-if [ "$base" != v6.12 ]; then
+if ! has_kunit_tool "$base"; then
 	echo "ofreconf: $base: kunit.py cannot boot this base; its built-in suites run in the vm tier"
 	exit 0
 fi

@@ -15,9 +15,12 @@ declare -A BASE_VER=([v5.10]=5.10.262-1 [v6.12]=6.12.117-1~deb12u1
 	[v7.3]=7.3.4-1~bpo13+1)
 declare -A BASE_SUITE=([v5.10]=bullseye-security [v6.12]=bookworm-security
 	[v7.3]=trixie-backports)
-# The bases make run/test cover when no BASE is given.  v7.3's series is
-# in the kit, its tiers are not run yet.
-BASES="v5.10 v6.12"
+# The bases make run/test cover when no BASE is given.
+BASES="v5.10 v6.12 v7.3"
+# The bases whose own kunit.py boots the pseries guest (--arch, 5.16 on):
+# their built-in suites run in the kunit tier, the vm boots only the
+# module's.  v5.10's built-in suites run in its vm boots.
+KUNIT_TOOL_BASES="v6.12 v7.3"
 # The base whose series goes upstream: make series also splits it per
 # subsystem for git send-email (scripts/upstream_series.sh).
 UPSTREAM_BASE=v7.3
@@ -76,6 +79,9 @@ src_dir() {
 		echo "$CACHE/src/$1"
 	fi
 }
+
+# has_kunit_tool BASE: does the base's kunit.py boot its pseries guest?
+has_kunit_tool() { [[ " $KUNIT_TOOL_BASES " == *" $1 "* ]]; }
 
 build_dir() { echo "$CACHE/build/$1${2:+-$2}"; }
 

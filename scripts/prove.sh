@@ -143,8 +143,8 @@ if [ "$mode" != verdict ]; then
 	wait
 fi
 
-# The verdict.  v5.10 has no kunit tier: ls fails on its pattern, and that
-# is fine.
+# The verdict.  v5.10 has no kunit tier (has_kunit_tool): ls fails on
+# its pattern, and that is fine.
 series_results=$(ls "$out"/vm-*/results.json "$out"/kunit/*/results.json 2>/dev/null | tr '\n' ' ' || true)
 # shellcheck disable=SC2206 # a list of paths, no spaces in them
 judge=(python3 "$OFRECONF_TOP/scripts/prove_judge.py" --base "$base" --series $series_results)
@@ -155,7 +155,7 @@ for r in $(seq 1 "$rounds"); do
 		--mutants "${round[@]}" >"$out/prove/round-$r.ktap.part" || true
 done
 # The restored series' boot: prove's own, else (--rounds) the vm tier's,
-# which booted the tree --rounds restored; its built-in suites on 6.12 ran
+# which booted the tree --rounds restored; its built-in suites on 6.12 and 7.3 ran
 # in the kunit tier.
 restored_results=$(ls "$out"/prove/restored/vm-*/results.json 2>/dev/null | tr '\n' ' ' || true)
 if [ -z "$restored_results" ] && [ ! -d "$out/prove/restored" ] && [ ! -e "$out/prove/restore.failed" ]; then

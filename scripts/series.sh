@@ -23,12 +23,13 @@ git -C "$src" rev-parse -q --verify "$branch" >/dev/null ||
 order="The patches tagged for stable come first and apply to the base on their
 own; the untagged fixes and hardening follow, then the KUnit suites, each
 after the fixes it tests."
-# v7.3 puts a boot fix before them: its KASAN guests need it to boot.
-[ "$base" != v7.3 ] || order="The first patch lets this base's KASAN kernels built with GCC 12 boot,
-which every guest of the kit needs.  The patches tagged for stable follow
-it and apply to the base on their own, without it; the untagged fixes
-and hardening come next, then the KUnit suites, each after the fixes it
-tests."
+# v7.3 puts two boot fixes before them: its KASAN and lockdep guests need them.
+[ "$base" != v7.3 ] || order="The first two patches let this base's guests boot with their checkers
+on: KASAN kernels built with GCC 12 hang in early boot without the first,
+and without the second lockdep switches itself off at the first replayed
+interrupt.  The patches tagged for stable follow and apply to the base on
+their own, without the first; the untagged fixes and hardening come next,
+then the KUnit suites, each after the fixes it tests."
 git -C "$src" config "branch.$branch.description" "$(
 	cat <<TXT
 ofreconf: runtime device-tree reconfiguration for $base

@@ -46,11 +46,11 @@ boot() {
 	[ -n "$areas" ] || { [ "$mode" = xive ] && areas=all; } || areas=intx
 	extra="ofreconf.areas=$areas ofreconf.strict=$([ "$mode" = xics ] && echo 0 || echo 1)"
 	[ -z "${OFRECONF_PROVE:-}" ] || extra+=" ofreconf.prove=1"
-	# On 6.12 kunit.py exec already ran the built-in suites: the vm boots
-	# run only the module's (KUnit applies its glob to modules too).  A
-	# prove boot runs every built-in suite: a mutant must break its named
-	# cases and nothing else.
-	if [ "$base" = v6.12 ] && [ -z "${OFRECONF_PROVE:-}" ]; then
+	# Where kunit.py exec already ran the built-in suites (has_kunit_tool),
+	# the vm boots run only the module's (KUnit applies its glob to modules
+	# too).  A prove boot runs every built-in suite: a mutant must break its
+	# named cases and nothing else.
+	if has_kunit_tool "$base" && [ -z "${OFRECONF_PROVE:-}" ]; then
 		extra+=" kunit.filter_glob=ofreconf*"
 	fi
 	python3 "$OFRECONF_TOP/scripts/guest.py" --kernel "$kernel" --initrd "$initrd" \

@@ -10,12 +10,13 @@ and judge it against expected/results.txt.
       a KTAP log from elsewhere (kunit.py run, a console, a tier's own
       KTAP) into DIR, then judges it.
   ktap.py judge DIR BASES TIER
-      DIR's results against the cases expected of BASES (v5.10,v6.12) in
+      DIR's results against the cases expected of BASES (v6.12,v7.3) in
       TIER (kunit/uml, kunit/pseries, vm-xive, vm-xics, check, prove):
       one line per failure, exit 1 if any.
-  ktap.py summary OUT --bases BASES --tiers TIERS
+  ktap.py summary OUT [--bases BASES] --tiers TIERS
       judge every tier that ran; a table of tests, checks and proofs, and
-      the closing line "N passed, N failed, N skipped".
+      the closing line "N passed, N failed, N skipped".  BASES defaults to
+      every base expected/results.txt names.
 
 What judges a kernel log for reports (WARNING, BUG, KASAN, lockdep...) is
 scripts/guest/report.pattern, one extended regular expression a line,
@@ -43,6 +44,10 @@ SKIP_5_10 = re.compile(r"^\s+# (\S+): (?:# )?SKIP\b ?(.*)$")
 STOPPED = "the kernel stopped inside this suite"
 JUDGE_NOTE = "# ofreconf-judge: "
 NOT_RUN = re.compile(r"^not_run_\d+$")
+# The CASE of a suite KUnit skips as a whole: its suite_init marks it
+# skipped (7.3's example_skip_suite), and KUnit prints no case, only the
+# suite's own result line.
+WHOLE = "-"
 
 
 def report_regex(path=PATTERN):
@@ -62,9 +67,10 @@ def area_of(suite):
 def kernel_suites(lines):
     """Split log lines into KUnit suite blocks and note what went wrong.
 
-    Returns (suites, notes): suites a list of (name, lines); notes one-line
-    findings: a suite the kernel stopped inside, fewer suites than the
-    kernel's own top-level plan announced (it stopped between suites).
+    Returns (suites, notes): suites a list of (name, lines), a suite that
+    ran no case only its result line; notes one-line findings: a suite the
+    kernel stopped inside, fewer suites than the kernel's own top-level
+    plan announced (it stopped between suites).
     """
     suites, notes, plans = [], [], []
     cur = name = None
@@ -82,6 +88,15 @@ def kernel_suites(lines):
         m = RESULT.match(line.strip())
         if m and m.group(1) == "ok" and m.group(3) in skips and "# SKIP" not in line:
             line = "%s # SKIP %s" % (line, skips.pop(m.group(3)))
+        m = RESULT.match(line)
+        if m and cur is None and plans and plans[-1][1] < plans[-1][0]:
+            # A suite's result with no "# Subtest:" before it: KUnit ran
+            # none of its cases (skipped as a whole, or its suite_init
+            # failed).  It stands alone in the document.
+            plans[-1][1] += 1
+            plans[-1][2] = m.group(3)
+            suites.append((m.group(3), [line]))
+            continue
         m = re.match(r"^    # Subtest: (\S+)", line)
         if m and cur is None:
             name = m.group(1)
@@ -206,6 +221,14 @@ def expected_for(bases, tier, path=EXPECTED):
     return exp
 
 
+def bases_of(path=EXPECTED):
+    """Every base the list names, oldest first."""
+    found = set()
+    for b, _, _, _, _ in load_expected(path):
+        found |= b
+    return sorted(found, key=lambda b: [int(x) for x in re.findall(r"\d+", b)])
+
+
 def tiers_of(base, path=EXPECTED):
     found = set()
     for b, t, _, _, _ in load_expected(path):
@@ -225,14 +248,15 @@ def flatten(group, prefix=""):
 
 
 def read_json(path):
-    """{suite: {case: status}} from results.json; suites with no case map to {}."""
+    """{suite: {case: status}} from results.json; a suite that printed no
+    case (kunit.py sees a test, not a group) maps to {WHOLE: its status}."""
     with open(path) as f:
         doc = json.load(f)
     suites = {}
     for g in doc.get("sub_groups", []):
         suites[g.get("name", "")] = dict(flatten(g))
     for c in doc.get("test_cases", []):
-        suites.setdefault(c.get("name", ""), {})
+        suites.setdefault(c.get("name", ""), {WHOLE: c.get("status", "FAIL")})
     return suites
 
 
@@ -339,10 +363,20 @@ def judge_doc(d, exp, label):
             for case in names:
                 cases[(suite, case)] = ("FAIL", None)
             continue
+        if WHOLE in got[suite] and WHOLE not in names:
+            problems.append("%s: suite %s ran none of its %d cases (its own result: %s): KUnit "
+                            "skipped it as a whole or its suite_init failed; read the logs in %s"
+                            % (label, suite, len(names), got[suite][WHOLE], rel))
+            for case in names:
+                cases[(suite, case)] = ("FAIL", None)
+            continue
         for case in names:
             status = got[suite].get(case)
             key = (suite, case)
-            if status is None:
+            if status is None and case == WHOLE:
+                cases[key] = ("FAIL", "%s: suite %s ran its cases: expected/results.txt has KUnit "
+                              "skip it as a whole" % (label, suite))
+            elif status is None:
                 more = " (the kernel stopped inside the suite)" if suite in info["stopped"] else ""
                 cases[key] = ("FAIL", "%s: case %s.%s is missing%s: if it was renamed or removed, "
                               "change expected/results.txt" % (label, suite, case, more))
@@ -359,6 +393,8 @@ def judge_doc(d, exp, label):
                 cases[key] = ("FAIL", "%s: case %s.%s failed%s (details in %s/results.ktap)"
                               % (label, suite, case, ": " + why if why else "", rel))
     for suite, found in got.items():
+        if suite in exp_suites and WHOLE in found and WHOLE not in exp_suites[suite]:
+            continue  # said above
         if suite not in exp_suites:
             problems.append("%s: unexpected suite %s (%d cases): add its cases to "
                             "expected/results.txt if it is new" % (label, suite, len(found)))
@@ -450,7 +486,7 @@ def section_of(tier):
 
 
 def summary(args):
-    bases = args.bases.split()
+    bases = args.bases.split() if args.bases else bases_of()
     families = args.tiers.split()
     runs = []  # (bases, tier, dir)
     for base in bases:
@@ -521,7 +557,7 @@ def main():
     j.add_argument("--expected", default=EXPECTED)
     s = sub.add_parser("summary")
     s.add_argument("out")
-    s.add_argument("--bases", default="v5.10 v6.12")
+    s.add_argument("--bases", help="space-separated; default: every base expected/results.txt names")
     s.add_argument("--tiers", default="check kunit vm prove")
     args = ap.parse_args()
     return {"collect": collect, "ingest": ingest, "judge": judge,

@@ -123,6 +123,22 @@ class Judge(unittest.TestCase):
                         "suite suite_b is missing")
         self.assertEqual(counts["PASS"] + counts["SKIP"], 0)
 
+    def test_whole_suite_skip(self):
+        # 7.3's KUnit prints a suite its suite_init skips as its result line
+        # alone, no "# Subtest:": one of the plan's suites, judged as CASE "-".
+        counts, lines = self.run_fixture("whole-suite-skip.log", "v7.3")
+        self.assertOnly(lines)
+        self.assertEqual(counts, {"PASS": 2, "FAIL": 0, "SKIP": 2})
+
+    def test_suite_init_failed_and_suite_not_skipped(self):
+        counts, lines = self.run_fixture("suite-init-failed.log", "v7.3")
+        self.assertOnly(lines,
+                        "v7.3 vm-xive: suite suite_a ran none of its 3 cases (its own result: FAIL)",
+                        "v7.3 vm-xive: suite suite_c ran its cases: expected/results.txt has KUnit "
+                        "skip it as a whole",
+                        "v7.3 vm-xive: unexpected case suite_c.case_1")
+        self.assertEqual(counts, {"PASS": 0, "FAIL": 5, "SKIP": 0})
+
     def test_missing_results_file(self):
         d = os.path.join(self.tmp, "empty")
         os.makedirs(d)
@@ -144,9 +160,12 @@ class Judge(unittest.TestCase):
 
     def test_expected_file_reads(self):
         # The kit's own list parses, and every tier names at least one case.
-        for base in ("v5.10", "v6.12"):
+        self.assertEqual(ktap.bases_of(), ["v5.10", "v6.12", "v7.3"])
+        for base in ktap.bases_of():
             for tier in ktap.tiers_of(base):
                 self.assertTrue(ktap.expected_for([base], tier), (base, tier))
+        # 7.3 runs the tiers 6.12 runs.
+        self.assertEqual(ktap.tiers_of("v7.3"), ktap.tiers_of("v6.12"))
 
 
 if __name__ == "__main__":

@@ -66,16 +66,44 @@ static void env_has_dynamic_reconfiguration_memory(struct kunit *test)
 }
 
 /* drmgr-style device-tree updates go through /proc/powerpc/ofdt. */
-static void env_has_proc_ofdt(struct kunit *test)
+static int env_lookup_proc_ofdt(void)
 {
 	struct path path;
 	int err;
 
 	err = kern_path("/proc/powerpc/ofdt", LOOKUP_FOLLOW, &path);
+	if (!err)
+		path_put(&path);
+	return err;
+}
+
+/*
+ * The cases run in a kernel thread, and on 7.3 (nullfs) a kernel thread's
+ * root is not the root of the task that loads the module, where /proc is
+ * mounted.  Where KUnit has suite_init, which runs in the loader's context,
+ * the file is looked up there.
+ */
+#ifdef OFRECONF_KUNIT_SUITE_INIT
+static int env_proc_ofdt_err;
+
+static int env_suite_init(struct kunit_suite *suite)
+{
+	env_proc_ofdt_err = env_lookup_proc_ofdt();
+	return 0;
+}
+
+#define env_proc_ofdt_lookup_result() env_proc_ofdt_err
+#else
+#define env_proc_ofdt_lookup_result() env_lookup_proc_ofdt()
+#endif
+
+static void env_has_proc_ofdt(struct kunit *test)
+{
+	int err = env_proc_ofdt_lookup_result();
+
 	if (err == -ENOENT)
 		OFRECONF_SKIP(test, "/proc/powerpc/ofdt is missing (is /proc mounted?)");
 	KUNIT_ASSERT_EQ(test, err, 0);
-	path_put(&path);
 }
 
 /* Every PCI device named by pci_devs exists and has an INTx pin. */
@@ -112,6 +140,9 @@ static struct kunit_case env_cases[] = {
 
 struct kunit_suite ofreconf_env_suite = {
 	.name = "ofreconf_env",
+#ifdef OFRECONF_KUNIT_SUITE_INIT
+	.suite_init = env_suite_init,
+#endif
 	.test_cases = env_cases,
 };
 

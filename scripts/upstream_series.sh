@@ -39,7 +39,7 @@ declare -A subject=(
 )
 declare -A about=(
 	[of]="drivers/of: nodes that leave the tree at runtime (a detached subtree, a node never attached) no longer leave stale phandle-cache entries or sysfs calls behind, with KUnit suites for the phandle cache under LPM-style replacement and for device-link releases before a changeset's nodes are freed."
-	[powerpc]="powerpc: hardening of the drmem LMB code against malformed ibm,dynamic-memory(-v2) and ibm,associativity-lookup-arrays, a linear and serialized LMB refresh after LPM, INTx mappings tied to their devices, a removed PHB's IO area released, with the drmem KUnit suites; first a fix that lets KASAN kernels built with GCC 12 boot."
+	[powerpc]="powerpc: hardening of the drmem LMB code against malformed ibm,dynamic-memory(-v2) and ibm,associativity-lookup-arrays, a linear and serialized LMB refresh after LPM, INTx mappings tied to their devices, a removed PHB's IO area released, with the drmem and pci_intx KUnit suites; first two fixes without which the test guests cannot run with their checkers on: KASAN kernels built with GCC 12 hang in early boot, and lockdep switches itself off at the first interrupt replayed through the generic exit."
 	[driver-core]="drivers/base/node: a KUnit suite for the links of memory blocks under their NUMA nodes, at boot and after a hot-add."
 )
 # Where one subsystem's series needs another's to run warning-free.

@@ -38,23 +38,24 @@ die() {
 	exit 1
 }
 
-# CPU seconds (user + system) used by this shell's waited-for children.
+# CPU seconds (user + system) used by the waited-for children of shell
+# PID (a stage run in the background is its own subshell, not $$).
 children_cpu() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%d\n", ($14 + $15) / hz }' "/proc/$$/stat"
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%d\n", ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
 # Print one line when a long stage starts and its time when it ends, and
 # add "stage<TAB>wall<TAB>cpu" to $OUT/stages.tsv for the closing table.
 stage() {
-	local name=$1 t0 c0 rc wall cpu
+	local name=$1 me=$BASHPID t0 c0 rc wall cpu
 	shift
 	echo "==> $name"
 	t0=$(date +%s)
-	c0=$(children_cpu)
+	c0=$(children_cpu "$me")
 	rc=0
 	"$@" || rc=$?
 	wall=$(($(date +%s) - t0))
-	cpu=$(($(children_cpu) - c0))
+	cpu=$(($(children_cpu "$me") - c0))
 	mkdir -p "$OUT"
 	printf '%s\t%d\t%d\n' "$name" "$wall" "$cpu" >>"$OUT/stages.tsv"
 	if [ "$rc" -ne 0 ]; then

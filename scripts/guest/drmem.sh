@@ -111,6 +111,20 @@ drmem_hotadd() {
 	return 1
 }
 
+# drmem_warn_settle: wait until the kernel's ratelimit would print the
+# next rejection warning.  Each warning is ratelimited at 10 per window of
+# 5 s that opens with the first one, so once the last printed warning is
+# over 5 s old its window has closed (suppressed ones fell inside it).  No
+# warning in the log, or an old one, means no wait; 0.5 s more covers the
+# printk clock running a little ahead of /proc/uptime.
+drmem_warn_settle() {
+	_last=$(dmesg | grep -E 'ignoring (malformed )?ibm,' | tail -n 1 |
+		sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	[ -n "$_last" ] || return 0
+	_wait=$(awk -v l="$_last" '{ w = l + 5.5 - $1; print (w > 0 ? int(w) + 1 : 0) }' /proc/uptime)
+	[ "$_wait" = 0 ] || sleep "$_wait"
+}
+
 # drmem_shape NAME LEN ESCAPED: write one malformed property.
 drmem_shape() {
 	echo "drmem: shape $1 ($2 bytes)" >/dev/kmsg
@@ -183,8 +197,8 @@ drmem_scenario() {
 	# Each escaped byte is 4 characters; the count is the first 4 bytes.
 	body=${besc#????????????????}
 	set1=$(echo "$besc" | cut -c17-112)
-	# The rejection warning is ratelimited (10 per 5 s): start afresh.
-	sleep 6
+	# Seven shapes, each warned about: a fresh ratelimit window holds them.
+	drmem_warn_settle
 	klog_mark
 	drmem_shape v2_4_bytes_count_16 4 "$(drmem_be 16)"
 	drmem_shape v2_cut_inside_count 2 "$(drmem_be 1 | cut -c1-8)"
@@ -337,8 +351,8 @@ drmem_aa_on_node1() {
 # cleanup that fails is told in DRMEM_AA_LEFT.
 drmem_aa_shape() {
 	_id=drmem-aa-$(echo "$1" | tr _ -)
-	# The warning is ratelimited (10 per 5 s): start afresh.
-	sleep 6
+	# The shape's warning must not fall in the last shape's window.
+	drmem_warn_settle
 	klog_mark
 	echo "drmem_aa: shape $1, then a DIMM hot-add on node 1" >/dev/kmsg
 	_why=
@@ -410,7 +424,7 @@ drmem_aa_scenario() {
 
 	# The valid arrays (back since the last shape): a further hot-add works
 	# and lands on node 1.
-	sleep 6
+	drmem_warn_settle
 	klog_mark
 	echo "drmem_aa: valid arrays, a DIMM hot-add on node 1" >/dev/kmsg
 	if ! drmem_aa_plug drmem-aa-valid; then

@@ -38,28 +38,37 @@ die() {
 	exit 1
 }
 
-# CPU seconds (user + system) used by the waited-for children of shell
-# PID (a stage run in the background is its own subshell, not $$).
+# CPU seconds (user + system) used by the waited-for children of the
+# process PID.
 children_cpu() {
 	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%d\n", ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
 # Print one line when a long stage starts and its time when it ends, and
 # add "stage<TAB>wall<TAB>cpu" to $OUT/stages.tsv for the closing table.
+# The command runs in a subshell of its own that reads its children's CPU
+# time: the caller's would also count a stage running beside it in the
+# background, as soon as that one ends.
 stage() {
-	local name=$1 me=$BASHPID t0 c0 rc wall cpu
+	local name=$1 t0 rc wall cpu f
 	shift
 	echo "==> $name"
 	t0=$(date +%s)
-	c0=$(children_cpu "$me")
+	f=$(mktemp)
 	rc=0
-	"$@" || rc=$?
+	(
+		r=0
+		"$@" || r=$?
+		children_cpu "$BASHPID" >"$f"
+		exit "$r"
+	) || rc=$?
 	wall=$(($(date +%s) - t0))
-	cpu=$(($(children_cpu "$me") - c0))
+	cpu=$(cat "$f")
+	rm -f "$f"
 	mkdir -p "$OUT"
-	printf '%s\t%d\t%d\n' "$name" "$wall" "$cpu" >>"$OUT/stages.tsv"
+	printf '%s\t%d\t%d\n' "$name" "$wall" "${cpu:-0}" >>"$OUT/stages.tsv"
 	if [ "$rc" -ne 0 ]; then
-		echo "<== $name FAILED after ${wall}s (cpu ${cpu}s)" >&2
+		echo "<== $name FAILED after ${wall}s (cpu ${cpu:-?}s)" >&2
 		return "$rc"
 	fi
 	echo "<== $name done in ${wall}s (cpu ${cpu}s)"

@@ -67,8 +67,8 @@ if has prove; then
 		fi
 	done
 fi
-# The stages in the order they ended; the vm tiers and the check ran beside
-# other stages, so the sum of wall times is more than the run took.
+# The stages in the order they ended; the last vm tier and the check ran
+# side by side, so the last line is the run's own wall time, not a sum.
 total=$(($(date +%s) - t0))
 echo "ofreconf: finished in ${total}s"
 awk -F'\t' -v total="$total" 'BEGIN { printf "%-44s %8s %8s\n", "stage", "wall s", "cpu s" }

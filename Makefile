@@ -4,6 +4,7 @@
 #   make run  [BASE=v5.10|v6.12] [KDIR=tree]  the main job: build, kunit and vm tiers
 #   make test [BASE=...]                      what CI runs: check, kunit, vm and prove
 #   make fetch|apply|build|kunit|vm|prove|check  BASE=...
+#   make soak [BASE=...]                      the vm tier at its long cycle counts
 #   make module KDIR=/path/to/built/kernel
 #   make series BASE=...                      regenerate patches/BASE from branches
 #   make clean-cache                          remove sources, builds and ccache
@@ -17,7 +18,7 @@ ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
 
-.PHONY: run test fetch apply build kunit vm prove check module series clean-cache help
+.PHONY: run test fetch apply build kunit vm soak prove check module series clean-cache help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -34,6 +35,11 @@ fetch apply build:
 # Each base's tier runs, judged; the target fails if any base failed.
 kunit vm prove:
 	@rc=0; for b in $(or $(BASE),$(BASES)); do $(S)/$@.sh $$b || rc=1; done; exit $$rc
+
+# The vm tier with 100 PCI rescans, 20 PHB and 20 DIMM cycles and 100
+# devlink cycles per boot, on a built tree (make build first).
+soak:
+	@rc=0; for b in $(or $(BASE),$(BASES)); do OFRECONF_SOAK=1 $(S)/vm.sh $$b || rc=1; done; exit $$rc
 
 check:
 	$(S)/check.sh $(BASE)

@@ -69,8 +69,9 @@ static unsigned int dl_cycle_no;
 static bool dl_hung;
 
 /*
- * Cycles of each repeated case.  The kit's prove boots give 10: the bug
- * they look for shows in every cycle, and the vm tier runs the full 100.
+ * Cycles of each repeated case.  The bug they look for shows in every
+ * cycle: the kit's prove boots give 10, its vm tier 20, and make soak
+ * keeps this default.
  */
 static int dl_cycles = DL_CYCLES;
 module_param_named(devlink_cycles, dl_cycles, int, 0444);

@@ -4,7 +4,8 @@
 # interrupt controller, and judge its KTAP.
 #   scripts/vm.sh <base> [xive|xics ...]      (default: xive xics)
 # OFRECONF_VM_OUT overrides where the logs go, OFRECONF_VM_KERNEL and
-# OFRECONF_VM_INITRD what boots (prove uses them).
+# OFRECONF_VM_INITRD what boots (prove uses them).  OFRECONF_SOAK=1 (make
+# soak) runs the repeated cases at their long counts (scripts/guest/init.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -46,6 +47,7 @@ boot() {
 	[ -n "$areas" ] || { [ "$mode" = xive ] && areas=all; } || areas=intx
 	extra="ofreconf.areas=$areas ofreconf.strict=$([ "$mode" = xics ] && echo 0 || echo 1)"
 	[ -z "${OFRECONF_PROVE:-}" ] || extra+=" ofreconf.prove=1"
+	[ "${OFRECONF_SOAK:-0}" != 1 ] || extra+=" ofreconf.soak=1"
 	# Where kunit.py exec already ran the built-in suites (has_kunit_tool),
 	# the vm boots run only the module's (KUnit applies its glob to modules
 	# too).  A prove boot runs every built-in suite: a mutant must break its

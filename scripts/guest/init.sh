@@ -16,29 +16,40 @@ dmesg -n 1
 echo "@@phase init" >/dev/console
 
 # ofreconf.areas=a,b on the kernel command line limits the scenarios run;
-# ofreconf.prove=1 tells them a mutant is under test (fewer cycles will do);
+# ofreconf.prove=1 tells them a mutant is under test, ofreconf.soak=1 that
+# the host asked for a soak: OFRECONF_CYCLES (prove, vm or soak) picks the
+# cycle counts of the repeated cases (each scenario says why its counts do);
 # ofreconf.strict=1 says this is the kit's own guest: what the kit made
 # (the e1000 pair, the second PHB, dynamic memory, /proc/powerpc/ofdt)
 # must be there, and a case that would skip without it fails.
 OFRECONF_AREAS=all
 OFRECONF_PROVE=0
+OFRECONF_SOAK=0
 OFRECONF_STRICT=0
 for w in $(cat /proc/cmdline); do
 	case $w in
 	ofreconf.areas=*) OFRECONF_AREAS=${w#ofreconf.areas=} ;;
 	ofreconf.prove=*) OFRECONF_PROVE=${w#ofreconf.prove=} ;;
+	ofreconf.soak=*) OFRECONF_SOAK=${w#ofreconf.soak=} ;;
 	ofreconf.strict=*) OFRECONF_STRICT=${w#ofreconf.strict=} ;;
 	esac
 done
-export OFRECONF_AREAS OFRECONF_PROVE OFRECONF_STRICT
+OFRECONF_CYCLES=vm
+[ "$OFRECONF_SOAK" != 1 ] || OFRECONF_CYCLES=soak
+[ "$OFRECONF_PROVE" != 1 ] || OFRECONF_CYCLES=prove
+export OFRECONF_AREAS OFRECONF_PROVE OFRECONF_STRICT OFRECONF_CYCLES
 
 # The README's command: the PCI devices the module may remove (the kit's
 # guest: the e1000 pair sharing a pin, then the second PHB's e1000).
 pci_devs=$(sed -n 's/^pci_devs=//p' /ofreconf/ofreconf_test.params)
-# A prove boot runs the devlink cases' 10 cycles, not 100 (the module's
-# devlink_cycles says why that is enough).
+# The devlink cases' cycles: the module's default 100 in a soak, 10 in a
+# prove boot and 20 in the vm tier (the module's devlink_cycles says why
+# fewer than 100 do).
 params="pci_devs=$pci_devs strict=$OFRECONF_STRICT"
-[ "$OFRECONF_PROVE" != 1 ] || params="$params devlink_cycles=10"
+case $OFRECONF_CYCLES in
+prove) params="$params devlink_cycles=10" ;;
+vm) params="$params devlink_cycles=20" ;;
+esac
 klog_mark
 echo "@@phase insmod ofreconf_test.ko $params" >/dev/console
 # shellcheck disable=SC2086 # $params is words by design

@@ -7,13 +7,18 @@
 # The guest: two e1000 at pci.0 slots 2 and 6 (one shared LSI) and a
 # second PHB (DRC "PHB 1") with an e1000 of its own.
 
-# A prove boot (a mutant under test) needs to see the bug once, not soak.
-if [ "${OFRECONF_PROVE:-0}" = 1 ]; then
-	INTX_RESCAN_CYCLES=${INTX_RESCAN_CYCLES:-5}
-	INTX_PHB_CYCLES=${INTX_PHB_CYCLES:-2}
-fi
-INTX_RESCAN_CYCLES=${INTX_RESCAN_CYCLES:-100}
-INTX_PHB_CYCLES=${INTX_PHB_CYCLES:-20}
+# Cycle counts, by OFRECONF_CYCLES (/init).  Each intx bug shows in every
+# cycle: a descriptor kept with its devices gone, a PHB IO window one step
+# higher.  A prove boot runs 5 rescans and 2 PHB cycles, where every intx
+# mutant fails its cases; the vm tier runs at least twice that, and
+# make soak (OFRECONF_SOAK=1) runs 100 rescans and 20 PHB cycles.
+case ${OFRECONF_CYCLES:-vm} in
+prove) intx_rescans=5 intx_phbs=2 ;;
+soak) intx_rescans=100 intx_phbs=20 ;;
+*) intx_rescans=10 intx_phbs=4 ;;
+esac
+INTX_RESCAN_CYCLES=${INTX_RESCAN_CYCLES:-$intx_rescans}
+INTX_PHB_CYCLES=${INTX_PHB_CYCLES:-$intx_phbs}
 INTX_PHB_DRC=${INTX_PHB_DRC:-PHB 1}
 INTX_SLOTS=/sys/bus/pci/slots/control
 
@@ -196,8 +201,9 @@ intx_taint0=$(cat /proc/sys/kernel/tainted)
 intx_start=$(irq_descs)
 intx_say "irq descriptors at start: $intx_start; first PHB e1000s: $INTX_PAIR; second PHB domain: ${INTX_PHB_DOMAIN:-none}"
 
-# 1. PCI remove-both-then-rescan cycles, a log check every 10 cycles (the
-#    log buffer would not hold 100 cycles of probe messages).
+# 1. PCI remove-both-then-rescan cycles, a log check every 10 cycles and
+#    after the last (the log buffer would not hold 100 cycles of probe
+#    messages).
 if [ "$(echo "$INTX_PAIR" | wc -w)" -lt 2 ]; then
 	ktap_need pci_remove_rescan_cycles "two e1000 on the first PHB"
 	ktap_need irq_descs_back_after_rescan_cycles "two e1000 on the first PHB"
@@ -207,7 +213,7 @@ else
 	while [ $_i -lt "$INTX_RESCAN_CYCLES" ]; do
 		intx_rescan_cycle || { _bad="cycle $_i: the e1000s did not come back"; break; }
 		_i=$((_i + 1))
-		if [ $((_i % 10)) = 0 ]; then
+		if [ $((_i % 10)) = 0 ] || [ "$_i" = "$INTX_RESCAN_CYCLES" ]; then
 			_r=$(klog_reports | head -n 1)
 			[ -z "$_r" ] || { _bad="cycle $_i: $_r"; break; }
 			klog_mark

@@ -27,16 +27,19 @@
 # would not do: it only applies to memory hot-added after boot.  A removal
 # the guest refuses fails dimm_hot_removed; it is never a skip.
 
-# A prove boot needs the bug once, not a soak.  The mutant (the node check
-# tied to system_state) links node 1's blocks under node 0 at boot, and
-# the cycles only touch the DIMM, so the boot and after-cycles checks
-# catch it with any count; two cycles still run remove, re-add, remove,
-# re-add, the order in which a link left by one removal collides with the
-# next re-add (the seed's BUG).
-if [ "${OFRECONF_PROVE:-0}" = 1 ]; then
-	ML_CYCLES=${ML_CYCLES:-2}
-fi
-ML_CYCLES=${ML_CYCLES:-20}
+# DIMM cycles, by OFRECONF_CYCLES (/init): 2 in a prove boot, 4 in the vm
+# tier, 20 in make soak.  The system-state mutant links node 1's blocks
+# under node 0 at boot, and the cycles only touch the DIMM, so the boot
+# and after-cycles checks catch it with any count; two cycles already run
+# remove, re-add, remove, re-add, the order in which a link left by one
+# removal collides with the next re-add (the seed's BUG, the stale-link
+# mutant).
+case ${OFRECONF_CYCLES:-vm} in
+prove) ml_cycles=2 ;;
+soak) ml_cycles=20 ;;
+*) ml_cycles=4 ;;
+esac
+ML_CYCLES=${ML_CYCLES:-$ml_cycles}
 ML_WAIT=${ML_WAIT:-120}
 ML_DIMM=memlinks-dimm0
 ML_BACKEND=memlinks-mem0

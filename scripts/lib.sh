@@ -27,6 +27,13 @@ UPSTREAM_BASE=v7.3
 # Raise when a change to how the kit builds must not reuse older build trees.
 KIT_BUILD_LAYOUT=2
 AREAS="foundation phandle memlinks devlink intx drmem"
+# The slow in-tree suites of an area, by the object KUnit gives as their
+# "module" attribute: a prove boot leaves out those of areas none of its
+# mutants touch (kunit.filter, KUnit 6.6 on: the bases below).  The other
+# areas' suites take under a second, and node_memlinks hot-plugs the DIMM
+# the scenarios use after it, so they always run.
+declare -gA AREA_SLOW_KUNIT=([phandle]=of_phandle_cache_test [devlink]=of_devlink_removal_test)
+KUNIT_FILTER_BASES="v6.12 v7.3"
 
 # git as the kit: the identity of the commits and mails the scripts make.
 kit_git() {

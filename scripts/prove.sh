@@ -9,9 +9,9 @@
 # (their author saw each fail only its own cases, so together they cannot
 # make each other's cases fail).  An area's units are its boot groups and
 # its other mutants one by one; round r applies the r-th unit of every
-# area on top of the series,
-# rebuilds, boots the guest once (XIVE, every built-in suite, the module,
-# the areas' scenarios) and prove_judge.py judges each mutant on its own
+# area on top of the series, rebuilds, boots the guest once (XIVE, the
+# built-in suites but the slow ones of areas outside the round, the
+# module, the areas' scenarios) and prove_judge.py judges each mutant on its own
 # named cases; every case no mutant of the round names must pass, and each
 # mutant needs a failing case no other mutant of its round names.  A
 # round's boot runs from copies of its kernel and initramfs while the next
@@ -66,10 +66,10 @@ fi
 
 # boot_once DIR LABEL AREAS [MUTANT...]: the series with the mutants on
 # top, built, its kernel and initramfs kept in DIR, and booted once (XIVE,
-# every built-in suite, the module, the AREAS' scenarios) in the
-# background, logs in DIR: the next round builds while this one boots.  A
-# step that fails leaves DIR without results, which the judge counts as
-# failures.
+# the built-in suites but the slow ones of other areas, the module, the
+# AREAS' scenarios) in the background, logs in DIR: the next round builds
+# while this one boots.  A step that fails leaves DIR without results,
+# which the judge counts as failures.
 boot_once() {
 	local dir=$1 label=$2 boot_areas=$3 t0 t1
 	shift 3

@@ -50,10 +50,21 @@ boot() {
 	[ "${OFRECONF_SOAK:-0}" != 1 ] || extra+=" ofreconf.soak=1"
 	# Where kunit.py exec already ran the built-in suites (has_kunit_tool),
 	# the vm boots run only the module's (KUnit applies its glob to modules
-	# too).  A prove boot runs every built-in suite: a mutant must break its
+	# too).  A prove boot runs the built-in suites: a mutant must break its
 	# named cases and nothing else.
 	if has_kunit_tool "$base" && [ -z "${OFRECONF_PROVE:-}" ]; then
 		extra+=" kunit.filter_glob=ofreconf*"
+	fi
+	# A prove boot of some areas leaves out the other areas' slow suites.
+	# A case a mutant names that did not run is not proof (prove_judge.py),
+	# so a suite left out by mistake fails the round.
+	if [ -n "${OFRECONF_PROVE:-}" ] && [[ " $KUNIT_FILTER_BASES " == *" $base "* ]]; then
+		local area skip=()
+		for area in "${!AREA_SLOW_KUNIT[@]}"; do
+			[[ ",$areas," == *",$area,"* || ",$areas," == *",all,"* ]] ||
+				skip+=("module!=${AREA_SLOW_KUNIT[$area]}")
+		done
+		[ ${#skip[@]} = 0 ] || extra+=" kunit.filter=$(IFS=,; echo "${skip[*]}")"
 	fi
 	python3 "$OFRECONF_TOP/scripts/guest.py" --kernel "$kernel" --initrd "$initrd" \
 		--ic-mode "$mode" --log-dir "$dir" --timeout "${OFRECONF_VM_TIMEOUT:-1500}" \

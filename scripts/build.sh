@@ -17,11 +17,18 @@ frags=("$OFRECONF_TOP/kunit/guest-common.config")
 # v7.3's guest has v6.12's checkers: its fragment holds only what it adds.
 [ "$base" != v7.3 ] || frags+=("$OFRECONF_TOP/kunit/guest-v6.12.config")
 frags+=("$OFRECONF_TOP/kunit/guest-$base.config")
-# Configure again when the fragments or the tree change: options of the
-# series' suites exist only once the series is applied.
+# Configure again when the fragments or the tree's Kconfig files change:
+# options of the series' suites exist only once the series is applied.
+# Not on each new commit: a prove round's mutants leave the options alone.
+# A tree that is not a git tree (KDIR) is configured every time.
+if kconfigs=$(git -C "$src" ls-files -s -- '*Kconfig*' 2>/dev/null); then
+	kconfig_id=$(echo "$kconfigs" | sha256sum | cut -d' ' -f1)
+else
+	kconfig_id=$(date +%s.%N)
+fi
 {
 	cat "${frags[@]}"
-	echo "# tree: $(git -C "$src" rev-parse HEAD 2>/dev/null || date +%s)"
+	echo "# Kconfig files: $kconfig_id"
 	# A build tree from another kit layout or compiler is configured again.
 	echo "# kit build layout $KIT_BUILD_LAYOUT; $("${CROSS}gcc" --version | head -n 1)"
 } >"$obj/ofreconf.fragment"

@@ -5,7 +5,7 @@
 # (stable_alone.sh), sparse and W=1 on the kernel files each series touches
 # (a warning on a line the series added fails), every patch of a series
 # compiling on its own (bisectable), the module built with -Werror and
-# sparse, and the judge's own fixture tests.
+# sparse, and the scripts' own fixture tests.
 #   scripts/check.sh [base ...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -83,8 +83,9 @@ for p in "${series[@]}" "$OFRECONF_TOP"/drivers/*.[ch]; do
 	fi
 done
 
-# The judges' own fixture tests (scripts/tests/test_*.py: the KTAP judge
-# and the mutant judge): one result.
+# The scripts' own fixture tests (scripts/tests/test_*.py: the KTAP judge,
+# the mutant judge and apply.sh on a toy tree): one result, under the name
+# it had when only the judges had tests.
 if KUNIT_PY=$CACHE/src/v6.12/tools/testing/kunit/kunit.py \
 	python3 -m unittest discover -s "$OFRECONF_TOP/scripts/tests" >"$out/test_ktap.log" 2>&1; then
 	result ok ktap_judge_fixture_tests

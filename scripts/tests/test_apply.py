@@ -40,7 +40,7 @@ class ApplyTest(unittest.TestCase):
         for f in ("Makefile", "Kconfig", "arch/powerpc/Kconfig",
                   "scripts/kconfig/merge_config.sh", "a.c", "b.c", "c.c"):
             self.write(f, "%s\n" % f)
-        git(self.src, "init", "-q")
+        git(self.src, "init", "-q", "-b", "toy")
         git(self.src, "add", ".")
         git(self.src, "commit", "-q", "-m", "base")
         git(self.src, "tag", "v6.12")
@@ -51,7 +51,7 @@ class ApplyTest(unittest.TestCase):
         git(self.src, "format-patch", "-q", "--cover-letter", "-o",
             os.path.join(self.kit, "patches", "v6.12"), "v6.12")
         git(self.src, "checkout", "-q", "v6.12")
-        git(self.src, "branch", "-q", "-D", "master")
+        git(self.src, "branch", "-q", "-D", "toy")
         self.mutants = {f: self.mutant(f, diff) for f, diff in MUTANTS.items()}
 
     def tearDown(self):

@@ -52,6 +52,13 @@ if ! cmp -s "$obj/ofreconf.fragment" "$obj/ofreconf.fragment.used" || [ ! -f "$o
 	done < <(grep -hE '^CONFIG_[A-Z0-9_]+=' "${frags[@]}" | grep -v '=n$')
 	[ ${#absent[@]} -eq 0 ] || echo "ofreconf: $base: not in this tree, skipped: ${absent[*]}"
 	[ ${#missing[@]} -eq 0 ] || die "the $base guest config lacks ${missing[*]}: a dependency is missing from kunit/guest-*.config"
+	# An option the fragments leave out must stay out: one that another
+	# option selects back would be built after all.
+	back=()
+	while read -r sym; do
+		grep -qE "^$sym=[ym]\$" "$obj/.config" && back+=("$sym")
+	done < <(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=n$/\1/p' "${frags[@]}")
+	[ ${#back[@]} -eq 0 ] || die "the $base guest config still has ${back[*]}, which kunit/guest-*.config leaves out: another option selects it"
 	cp "$obj/ofreconf.fragment" "$obj/ofreconf.fragment.used"
 fi
 

@@ -150,9 +150,12 @@ for base in "${bases[@]}"; do
 	fi
 
 	# Bisectable: each patch's tree compiles the objects touched so far.
-	# The guest .config goes back before each make: syncconfig at an early
-	# patch drops the options of the suites later patches add, which would
-	# then come back as new and off, and their code would not be compiled.
+	# The guest .config goes back before each make where it changed:
+	# syncconfig at an early patch drops the options of the suites later
+	# patches add, which would then come back as new and off, and their
+	# code would not be compiled.  Only where it changed: a .config newer
+	# than the build's own runs syncconfig again (8 s against 3.4 s for a
+	# make with nothing to do, v7.3 on a slow 2-core machine).
 	cfg=$(build_dir "$base")/.config
 	cp "$cfg" "$out/$base.config"
 	commits=$(git -C "$src" rev-list --reverse "$base..$head")
@@ -167,7 +170,7 @@ for base in "${bases[@]}"; do
 	for c in $commits; do
 		i=$((i + 1))
 		git -C "$src" checkout -q "$c"
-		cp "$out/$base.config" "$cfg"
+		cmp -s "$out/$base.config" "$cfg" || cp "$out/$base.config" "$cfg"
 		these=()
 		for o in "${built[@]}"; do [ -f "$src/${o%.o}.c" ] && these+=("$o"); done
 		if kmake "$base" "${these[@]}" >"$out/$base.bisect.$i.log" 2>&1; then
@@ -177,7 +180,7 @@ for base in "${bases[@]}"; do
 		fi
 	done
 	git -C "$src" checkout -q "$head"
-	cp "$out/$base.config" "$cfg"
+	cmp -s "$out/$base.config" "$cfg" || cp "$out/$base.config" "$cfg"
 	while read -r t f; do [ -z "$f" ] || touch -c -d "@$t" "$src/$f"; done <<<"$stamps"
 	# Leave the touched objects rebuilt from the series head.
 	for o in "${built[@]}"; do touch -c "$src/${o%.o}.c"; done

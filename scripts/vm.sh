@@ -76,10 +76,9 @@ boot() {
 # log_dir MODE: where the MODE guest's logs go.
 log_dir() { echo "${OFRECONF_VM_OUT:-$OUT/$base}/vm-$1"; }
 
-# The guests run side by side; they share nothing but the read-only kernel
-# and initramfs.  Two v5.10 guests take about as long as one; two v6.12
-# (KASAN) guests slow each other but end sooner than one after the other
-# (README, "Measured").
+# The guests run side by side, one vCPU and so at most one core each
+# (scripts/guest.py); they share nothing but the read-only kernel and
+# initramfs.
 for mode in "${modes[@]}"; do
 	dir=$(log_dir "$mode")
 	rm -rf "$dir"

@@ -46,42 +46,51 @@ checkpatch_findings() { # checkpatch.pl [options] file
 		{ print }'
 }
 
-# checkpatch on every patch and every module source file
+# checkpatch on every patch and every module source file: one
+# "ok|fail<TAB>case<TAB>finding" line each.  It runs beside the builds
+# below, on the core they leave idle (perl, one process, about 100 s on
+# a slow machine), and its results are taken after them.
 shopt -s nullglob
-# Only the series of the bases checked.
-series=()
-for b in "${bases[@]}"; do series+=("$OFRECONF_TOP"/patches/"$b"/[0-9][0-9][0-9][0-9]-*.patch); done
-for p in "${series[@]}" "$OFRECONF_TOP"/drivers/*.[ch]; do
-	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
-	# The Debian trees carry no upstream history, so checkpatch cannot look
-	# up the commit ids a changelog cites (UNKNOWN_COMMIT_ID); new test files
-	# sit in directories MAINTAINERS already covers (FILE_PATH_CHANGES); a
-	# stable fix that adds what the base never had (5.10's INTx teardown)
-	# has no commit to name in Fixes: (MISSING_FIXES_TAG).
-	flags=(--strict --no-tree --quiet --show-types
-		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES,MISSING_FIXES_TAG)
-	rel=${p#"$OFRECONF_TOP"/}
-	# A patch's case is named by its base and number (v6_12_patch_3_checkpatch),
-	# as the subject in its file name may change; a driver file's by its path.
-	case $p in
-	*.patch)
-		b=$(basename "$(dirname "$p")")
-		name=${b//./_}_patch_$((10#$(basename "$p" | cut -c1-4)))_checkpatch
-		checkpatch=$(checkpatch_of "$b")
-		;;
-	*)
-		flags+=(-f)
-		name=checkpatch_${rel//[^A-Za-z0-9]/_}
-		checkpatch=$(checkpatch_of)
-		;;
-	esac
-	if msg=$(checkpatch_findings "$checkpatch" "${flags[@]}" "$p") && [ -z "$msg" ]; then
-		result ok "$name"
-	else
-		echo "$msg" >"$out/${rel//\//_}.checkpatch"
-		result fail "$name" "$(echo "$msg" | grep -m1 -E 'ERROR|WARNING|CHECK')"
-	fi
-done
+for b in "${bases[@]}"; do checkpatch_of "$b" >/dev/null; done
+checkpatch_of >/dev/null
+checkpatch_all() {
+	# Only the series of the bases checked.
+	series=()
+	for b in "${bases[@]}"; do series+=("$OFRECONF_TOP"/patches/"$b"/[0-9][0-9][0-9][0-9]-*.patch); done
+	for p in "${series[@]}" "$OFRECONF_TOP"/drivers/*.[ch]; do
+		case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
+		# The Debian trees carry no upstream history, so checkpatch cannot look
+		# up the commit ids a changelog cites (UNKNOWN_COMMIT_ID); new test files
+		# sit in directories MAINTAINERS already covers (FILE_PATH_CHANGES); a
+		# stable fix that adds what the base never had (5.10's INTx teardown)
+		# has no commit to name in Fixes: (MISSING_FIXES_TAG).
+		flags=(--strict --no-tree --quiet --show-types
+			--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES,MISSING_FIXES_TAG)
+		rel=${p#"$OFRECONF_TOP"/}
+		# A patch's case is named by its base and number (v6_12_patch_3_checkpatch),
+		# as the subject in its file name may change; a driver file's by its path.
+		case $p in
+		*.patch)
+			b=$(basename "$(dirname "$p")")
+			name=${b//./_}_patch_$((10#$(basename "$p" | cut -c1-4)))_checkpatch
+			checkpatch=$(checkpatch_of "$b")
+			;;
+		*)
+			flags+=(-f)
+			name=checkpatch_${rel//[^A-Za-z0-9]/_}
+			checkpatch=$(checkpatch_of)
+			;;
+		esac
+		if msg=$(checkpatch_findings "$checkpatch" "${flags[@]}" "$p") && [ -z "$msg" ]; then
+			printf 'ok\t%s\t\n' "$name"
+		else
+			echo "$msg" >"$out/${rel//\//_}.checkpatch"
+			printf 'fail\t%s\t%s\n' "$name" "$(echo "$msg" | grep -m1 -E 'ERROR|WARNING|CHECK')"
+		fi
+	done
+}
+checkpatch_all >"$out/checkpatch.results" &
+checkpatch_job=$!
 
 # The scripts' own fixture tests (scripts/tests/test_*.py: the KTAP judge,
 # the mutant judge and apply.sh on a toy tree): one result, under the name
@@ -196,6 +205,11 @@ for base in "${bases[@]}"; do
 		result fail "${base//./_}_module_builds_werror_sparse_clean" "see $out/$base.module-sparse.log"
 	fi
 done
+
+wait "$checkpatch_job" || die "checkpatch could not run on every patch; see the error above"
+while IFS=$'\t' read -r status name finding; do
+	result "$status" "$name" "$finding"
+done <"$out/checkpatch.results"
 
 {
 	echo "KTAP version 1"

@@ -25,9 +25,15 @@ fi
 
 need_tool git git
 need_tool xz xz-utils
-apt_private_update
 debs=$CACHE/debs
-apt_download "$pkg=$ver" "$debs" "the mirror no longer has $ver in ${BASE_SUITE[$base]}; unpack that kernel source yourself and give it as KDIR=/path/to/linux (make run BASE=$base KDIR=...)"
+mkdir -p "$CACHE"
+# Bases fetched side by side (scripts/run.sh) take turns with the private
+# apt state; the unpacking below runs side by side.
+{
+	flock 9
+	apt_private_update
+	apt_download "$pkg=$ver" "$debs" "the mirror no longer has $ver in ${BASE_SUITE[$base]}; unpack that kernel source yourself and give it as KDIR=/path/to/linux (make run BASE=$base KDIR=...)"
+} 9>"$CACHE/apt.lock"
 deb=$(ls "$debs/${pkg}_${ver/:/%3a}_all.deb" 2>/dev/null || true)
 [ -f "$deb" ] || die "downloaded package for $pkg $ver not found in $debs"
 got=$(dpkg-deb -f "$deb" Version)

@@ -26,8 +26,19 @@ need_qemu
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-# 6.12's kunit.py and checkpatch.pl judge every base.
-[ -n "${KDIR:-}" ] || stage "fetch v6.12 (kunit.py, checkpatch.pl)" "$OFRECONF_TOP/scripts/fetch.sh" v6.12
+# Every base is fetched first, side by side: unpacking a tree and
+# committing it keeps one core busy.  6.12's kunit.py and checkpatch.pl
+# judge every base, so v6.12 is always fetched.
+fetches=("${bases[@]}")
+[ -n "${KDIR:-}" ] || [[ " ${bases[*]} " == *" v6.12 "* ]] || fetches=(v6.12 "${fetches[@]}")
+fetch_jobs=()
+for b in "${fetches[@]}"; do
+	stage "fetch $b" "$OFRECONF_TOP/scripts/fetch.sh" "$b" &
+	fetch_jobs+=($!)
+done
+fetched=0
+for j in "${fetch_jobs[@]}"; do wait "$j" || fetched=1; done
+[ "$fetched" = 0 ] || die "a base could not be fetched; the FAILED line above names it"
 # The check tier builds on one core while the last base's vm tier boots
 # its guests: by then no tree is built or mutated by another stage.  Not
 # a vm tier beside the next base's build: on two cores that stretched both
@@ -37,7 +48,6 @@ mkdir -p "$OUT"
 last=${bases[${#bases[@]}-1]}
 vm_job=
 for b in "${bases[@]}"; do
-	stage "fetch $b" "$OFRECONF_TOP/scripts/fetch.sh" "$b"
 	stage "apply $b" "$OFRECONF_TOP/scripts/apply.sh" "$b"
 	stage "build $b" "$OFRECONF_TOP/scripts/build.sh" "$b"
 	# A tier that fails goes on to the next: the judge in the summary

@@ -27,6 +27,9 @@ mkdir -p "$out"
 ktap=$out/check.ktap
 n=0
 lines=()
+# record ok|fail NAME [DIAGNOSTIC]: one result as a line for result() to
+# take later, from a job that runs beside the others.
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}"; }
 result() { # ok|fail name [diagnostic]
 	n=$((n + 1))
 	[ -z "${3:-}" ] || lines+=("    # $2: $3")
@@ -82,10 +85,10 @@ checkpatch_all() {
 			;;
 		esac
 		if msg=$(checkpatch_findings "$checkpatch" "${flags[@]}" "$p") && [ -z "$msg" ]; then
-			printf 'ok\t%s\t\n' "$name"
+			record ok "$name"
 		else
 			echo "$msg" >"$out/${rel//\//_}.checkpatch"
-			printf 'fail\t%s\t%s\n' "$name" "$(echo "$msg" | grep -m1 -E 'ERROR|WARNING|CHECK')"
+			record fail "$name" "$(echo "$msg" | grep -m1 -E 'ERROR|WARNING|CHECK')"
 		fi
 	done
 }
@@ -120,16 +123,22 @@ added_lines() {
 			for (i = 0; i < c; i++) print f ":" (l + i) }'
 }
 
-for base in "${bases[@]}"; do
-	check_base "$base"
+# check_series BASE: its stable patches alone, sparse and W=1, each patch
+# compiling and the module, as records on stdout.  The bases run side
+# by side, each in its own tree and build directory, with a build lock
+# of its own: these builds compile a few objects each, and one base
+# after the other left a core idle for minutes once the last vm tier
+# beside them had ended.
+check_series() {
+	local base=$1
 	src=$(src_dir "$base")
 
 	# The Cc: stable patches, in order, apply to the plain base without
 	# the untagged ones (a temporary worktree at the base's tag).
 	if "$OFRECONF_TOP/scripts/stable_alone.sh" "$base" >"$out/$base.stable_alone.log" 2>&1; then
-		result ok "${base//./_}_stable_patches_apply_alone"
+		record ok "${base//./_}_stable_patches_apply_alone"
 	else
-		result fail "${base//./_}_stable_patches_apply_alone" \
+		record fail "${base//./_}_stable_patches_apply_alone" \
 			"$(sed -n 's/^ofreconf: error: //p' "$out/$base.stable_alone.log" | head -n 1) (log $out/$base.stable_alone.log)"
 	fi
 	head=ofreconf/$base
@@ -152,9 +161,9 @@ for base in "${bases[@]}"; do
 				if grep -qxF "$f:$l" "$out/$base.added"; then echo "$f:$l"; fi
 			done | head -n 3 | tr '\n' ' ' || true)
 		if [ -z "$bad" ]; then
-			result ok "${base//./_}_sparse_w1_no_new_warnings"
+			record ok "${base//./_}_sparse_w1_no_new_warnings"
 		else
-			result fail "${base//./_}_sparse_w1_no_new_warnings" "warnings at $bad (log $out/$base.sparse.log)"
+			record fail "${base//./_}_sparse_w1_no_new_warnings" "warnings at $bad (log $out/$base.sparse.log)"
 		fi
 	fi
 
@@ -183,9 +192,9 @@ for base in "${bases[@]}"; do
 		these=()
 		for o in "${built[@]}"; do [ -f "$src/${o%.o}.c" ] && these+=("$o"); done
 		if kmake "$base" "${these[@]}" >"$out/$base.bisect.$i.log" 2>&1; then
-			result ok "${base//./_}_patch_${i}_compiles_alone"
+			record ok "${base//./_}_patch_${i}_compiles_alone"
 		else
-			result fail "${base//./_}_patch_${i}_compiles_alone" "see $out/$base.bisect.$i.log"
+			record fail "${base//./_}_patch_${i}_compiles_alone" "see $out/$base.bisect.$i.log"
 		fi
 	done
 	git -C "$src" checkout -q "$head"
@@ -200,16 +209,30 @@ for base in "${bases[@]}"; do
 		make -C "$(build_dir "$base")" M="$CACHE/module/check-$base" ARCH=powerpc \
 			CROSS_COMPILE="$CROSS" C=2 W=1 modules >"$out/$base.module-sparse.log" 2>&1 &&
 		! grep -qE '(warning|error):' "$out/$base.module-sparse.log"; then
-		result ok "${base//./_}_module_builds_werror_sparse_clean"
+		record ok "${base//./_}_module_builds_werror_sparse_clean"
 	else
-		result fail "${base//./_}_module_builds_werror_sparse_clean" "see $out/$base.module-sparse.log"
+		record fail "${base//./_}_module_builds_werror_sparse_clean" "see $out/$base.module-sparse.log"
 	fi
+}
+series_jobs=()
+for base in "${bases[@]}"; do
+	check_base "$base"
+	(
+		export OFRECONF_BUILD_LOCK=$CACHE/build.lock.check-$base
+		check_series "$base"
+	) >"$out/$base.results" &
+	series_jobs+=($!)
 done
 
+stopped=()
+for i in "${!bases[@]}"; do wait "${series_jobs[$i]}" || stopped+=("${bases[$i]}"); done
+[ ${#stopped[@]} -eq 0 ] || die "the check of ${stopped[*]} stopped; see the error above"
 wait "$checkpatch_job" || die "checkpatch could not run on every patch; see the error above"
+records=("$out/checkpatch.results")
+for base in "${bases[@]}"; do records+=("$out/$base.results"); done
 while IFS=$'\t' read -r status name finding; do
 	result "$status" "$name" "$finding"
-done <"$out/checkpatch.results"
+done < <(cat "${records[@]}")
 
 {
 	echo "KTAP version 1"

@@ -27,6 +27,11 @@ UPSTREAM_BASE=v7.3
 # Raise when a change to how the kit builds must not reuse older build trees.
 KIT_BUILD_LAYOUT=2
 AREAS="foundation phandle memlinks devlink intx drmem"
+# The scenarios each vm tier boot runs (scripts/guest/<area>.sh; the
+# module's suites run on both): expected/results.txt lists their cases
+# under vm-xive and vm-xics accordingly.
+VM_XIVE_AREAS="phandle,intx,drmem"
+VM_XICS_AREAS="intx,memlinks"
 # The slow in-tree suites of an area, by the object KUnit gives as their
 # "module" attribute: a prove boot leaves out those of areas none of its
 # mutants touch (kunit.filter, KUnit 6.6 on: the bases below).  The other
@@ -164,7 +169,9 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$CACHE}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 
 # Two cores: kernel builds take this lock so that two never run at once.
-build_lock() { flock "$CACHE/build.lock" "$@"; }
+# The check tier gives each base's few-object builds a lock of their own
+# (OFRECONF_BUILD_LOCK, scripts/check.sh).
+build_lock() { flock "${OFRECONF_BUILD_LOCK:-$CACHE/build.lock}" "$@"; }
 
 # make for the guest kernel of a base (KBUILD_BUILD_* keep ccache hits)
 kmake() {

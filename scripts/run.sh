@@ -39,8 +39,8 @@ done
 fetched=0
 for j in "${fetch_jobs[@]}"; do wait "$j" || fetched=1; done
 [ "$fetched" = 0 ] || die "a base could not be fetched; the FAILED line above names it"
-# The check tier builds on one core while the last base's vm tier boots
-# its guests: by then no tree is built or mutated by another stage.  Not
+# The check tier runs while the last base's vm tier boots its guests: by
+# then no tree is built or mutated by another stage.  Not
 # a vm tier beside the next base's build: on two cores that stretched both
 # (cold, v6.12's vm tier and v7.3's build took 983 s side by side against
 # 943 s one after the other, the guests using more CPU the longer they

@@ -6,10 +6,31 @@
 # (a warning on a line the series added fails), every patch of a series
 # compiling on its own (bisectable), the module built with -Werror and
 # sparse, and the scripts' own fixture tests.
-#   scripts/check.sh [base ...]
+#   scripts/check.sh [base ...]               every check, then the verdict
+#   scripts/check.sh --only checkpatch [base ...] | --only BASE
+#       one part's results, kept in out/check for --collect (make test
+#       runs a base's part as soon as its tree is final, beside the
+#       stages that follow)
+#   scripts/check.sh --collect [base ...]     as the first form, taking the
+#       parts --only left in this run's out/check instead of running them
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+mode=all
+case ${1:-} in
+--only | --collect)
+	mode=${1#--}
+	shift
+	;;
+esac
+only=
+if [ "$mode" = only ]; then
+	only=${1:-}
+	[ -n "$only" ] || die "--only takes one part: checkpatch [base ...] or a base"
+	shift
+	# A base's part checks that base; checkpatch, the series of the bases after it.
+	[ "$only" = checkpatch ] || set -- "$only"
+fi
 bases=("$@")
 [ ${#bases[@]} -gt 0 ] || read -r -a bases <<<"$BASES"
 # checkpatch_of BASE: the checkpatch.pl that judges BASE's series: the
@@ -92,28 +113,6 @@ checkpatch_all() {
 		fi
 	done
 }
-checkpatch_all >"$out/checkpatch.results" &
-checkpatch_job=$!
-
-# The scripts' own fixture tests (scripts/tests/test_*.py: the KTAP judge,
-# the mutant judge and apply.sh on a toy tree): one result, under the name
-# it had when only the judges had tests.
-if KUNIT_PY=$CACHE/src/v6.12/tools/testing/kunit/kunit.py \
-	python3 -m unittest discover -s "$OFRECONF_TOP/scripts/tests" >"$out/test_ktap.log" 2>&1; then
-	result ok ktap_judge_fixture_tests
-else
-	result fail ktap_judge_fixture_tests "$(grep -m1 -E '^(FAIL|ERROR):' "$out/test_ktap.log") (log $out/test_ktap.log)"
-fi
-
-# The README's insmod line is the one the guest runs on XICS
-# (scripts/guest/init.sh, devices from ofreconf_test.params, strict=0).
-readme_insmod="    insmod ofreconf_test.ko pci_devs=$(sed -n 's/^pci_devs=//p' \
-	"$OFRECONF_TOP/scripts/guest/ofreconf_test.params") strict=0"
-if grep -qxF -- "$readme_insmod" "$OFRECONF_TOP/README.md"; then
-	result ok readme_insmod_is_the_guests
-else
-	result fail readme_insmod_is_the_guests "README.md lacks the line '$readme_insmod'"
-fi
 
 # Added lines of a series: "file:line" for each line a patch adds.
 added_lines() {
@@ -214,25 +213,62 @@ check_series() {
 		record fail "${base//./_}_module_builds_werror_sparse_clean" "see $out/$base.module-sparse.log"
 	fi
 }
-series_jobs=()
-for base in "${bases[@]}"; do
-	check_base "$base"
-	(
-		export OFRECONF_BUILD_LOCK=$CACHE/build.lock.check-$base
-		check_series "$base"
-	) >"$out/$base.results" &
-	series_jobs+=($!)
+# part NAME: the records of one part (checkpatch, or a base's series) in
+# out/check/NAME.results, written only once the part has run to its end.
+part() {
+	local name=$1
+	if [ "$name" = checkpatch ]; then
+		checkpatch_all
+	else
+		check_base "$name"
+		# Its few-object builds beside the other stages' (see check_series).
+		export OFRECONF_BUILD_LOCK=$CACHE/build.lock.check-$name
+		check_series "$name"
+	fi >"$out/$name.results.part"
+	mv "$out/$name.results.part" "$out/$name.results"
+}
+if [ "$mode" = only ]; then
+	part "$only"
+	exit 0
+fi
+
+# The parts side by side (--collect: those --only has not left), the
+# fixture tests and the README check meanwhile.
+parts=(checkpatch "${bases[@]}")
+jobs=() running=()
+for p in "${parts[@]}"; do
+	[ "$mode" = collect ] && [ -f "$out/$p.results" ] && continue
+	rm -f "$out/$p.results"
+	(part "$p") &
+	jobs+=($!) running+=("$p")
 done
 
+# The scripts' own fixture tests (scripts/tests/test_*.py: the KTAP judge,
+# the mutant judge and apply.sh on a toy tree): one result, under the name
+# it had when only the judges had tests.
+if KUNIT_PY=$CACHE/src/v6.12/tools/testing/kunit/kunit.py \
+	python3 -m unittest discover -s "$OFRECONF_TOP/scripts/tests" >"$out/test_ktap.log" 2>&1; then
+	result ok ktap_judge_fixture_tests
+else
+	result fail ktap_judge_fixture_tests "$(grep -m1 -E '^(FAIL|ERROR):' "$out/test_ktap.log") (log $out/test_ktap.log)"
+fi
+
+# The README's insmod line is the one the guest runs on XICS
+# (scripts/guest/init.sh, devices from ofreconf_test.params, strict=0).
+readme_insmod="    insmod ofreconf_test.ko pci_devs=$(sed -n 's/^pci_devs=//p' \
+	"$OFRECONF_TOP/scripts/guest/ofreconf_test.params") strict=0"
+if grep -qxF -- "$readme_insmod" "$OFRECONF_TOP/README.md"; then
+	result ok readme_insmod_is_the_guests
+else
+	result fail readme_insmod_is_the_guests "README.md lacks the line '$readme_insmod'"
+fi
+
 stopped=()
-for i in "${!bases[@]}"; do wait "${series_jobs[$i]}" || stopped+=("${bases[$i]}"); done
-[ ${#stopped[@]} -eq 0 ] || die "the check of ${stopped[*]} stopped; see the error above"
-wait "$checkpatch_job" || die "checkpatch could not run on every patch; see the error above"
-records=("$out/checkpatch.results")
-for base in "${bases[@]}"; do records+=("$out/$base.results"); done
+for i in "${!jobs[@]}"; do wait "${jobs[$i]}" || stopped+=("${running[$i]}"); done
+[ ${#stopped[@]} -eq 0 ] || die "the check's ${stopped[*]} part stopped; see the error above"
 while IFS=$'\t' read -r status name finding; do
 	result "$status" "$name" "$finding"
-done < <(cat "${records[@]}")
+done < <(for p in "${parts[@]}"; do cat "$out/$p.results"; done)
 
 {
 	echo "KTAP version 1"

@@ -39,14 +39,18 @@ done
 fetched=0
 for j in "${fetch_jobs[@]}"; do wait "$j" || fetched=1; done
 [ "$fetched" = 0 ] || die "a base could not be fetched; the FAILED line above names it"
-# The check tier runs while the last base's vm tier boots its guests: by
-# then no tree is built or mutated by another stage.  Not
-# a vm tier beside the next base's build: on two cores that stretched both
-# (cold, v6.12's vm tier and v7.3's build took 983 s side by side against
-# 943 s one after the other, the guests using more CPU the longer they
-# ran).  OFRECONF_SERIAL=1 runs the check after the vm tier.
-last=${bases[${#bases[@]}-1]}
-vm_job=
+# The check tier in parts (scripts/check.sh --only): checkpatch, and each
+# base's series checks as soon as its tree is final (prove's rounds have
+# restored the series), beside the stages that follow, where guests leave
+# a core idle; their few-object builds take a lock of their own.  At the
+# end --collect adds the fixture tests and judges.  OFRECONF_SERIAL=1 runs
+# the whole check after the last vm tier instead.  Not a vm tier beside
+# the next base's build: on two cores that stretched both (cold, v6.12's
+# vm tier and v7.3's build took 983 s side by side against 943 s one after
+# the other, the guests using more CPU the longer they ran).
+check_parts=0
+has check && [ "${OFRECONF_SERIAL:-0}" != 1 ] && check_parts=1
+check_jobs=()
 for b in "${bases[@]}"; do
 	stage "apply $b" "$OFRECONF_TOP/scripts/apply.sh" "$b"
 	stage "build $b" "$OFRECONF_TOP/scripts/build.sh" "$b"
@@ -58,16 +62,26 @@ for b in "${bases[@]}"; do
 	if has prove && has vm; then
 		stage "prove rounds $b" "$OFRECONF_TOP/scripts/prove.sh" --rounds "$b" || true
 	fi
-	has vm || continue
-	if [ "$b" = "$last" ] && has check && [ "${OFRECONF_SERIAL:-0}" != 1 ]; then
-		stage "vm $b" "$OFRECONF_TOP/scripts/vm.sh" "$b" &
-		vm_job=$!
-	else
-		stage "vm $b" "$OFRECONF_TOP/scripts/vm.sh" "$b" || true
+	if [ "$check_parts" = 1 ]; then
+		if [ ${#check_jobs[@]} = 0 ]; then
+			stage "check checkpatch" "$OFRECONF_TOP/scripts/check.sh" --only checkpatch "${bases[@]}" &
+			check_jobs+=($!)
+		fi
+		stage "check $b" "$OFRECONF_TOP/scripts/check.sh" --only "$b" &
+		check_jobs+=($!)
 	fi
+	has vm || continue
+	stage "vm $b" "$OFRECONF_TOP/scripts/vm.sh" "$b" || true
 done
-if has check; then stage "check ${bases[*]}" "$OFRECONF_TOP/scripts/check.sh" "${bases[@]}" || true; fi
-[ -z "$vm_job" ] || wait "$vm_job" || true
+if has check; then
+	# A part that stopped left no results: --collect runs it again.
+	for j in "${check_jobs[@]}"; do wait "$j" || true; done
+	if [ "$check_parts" = 1 ]; then
+		stage "check verdict" "$OFRECONF_TOP/scripts/check.sh" --collect "${bases[@]}" || true
+	else
+		stage "check ${bases[*]}" "$OFRECONF_TOP/scripts/check.sh" "${bases[@]}" || true
+	fi
+fi
 if has prove; then
 	for b in "${bases[@]}"; do
 		if has vm; then
@@ -77,8 +91,8 @@ if has prove; then
 		fi
 	done
 fi
-# The stages in the order they ended; the last vm tier and the check ran
-# side by side, so the last line is the run's own wall time, not a sum.
+# The stages in the order they ended; the check's parts ran beside other
+# stages, so the last line is the run's own wall time, not a sum.
 total=$(($(date +%s) - t0))
 echo "ofreconf: finished in ${total}s"
 awk -F'\t' -v total="$total" 'BEGIN { printf "%-44s %8s %8s\n", "stage", "wall s", "cpu s" }

@@ -216,16 +216,17 @@ check_series() {
 # part NAME: the records of one part (checkpatch, or a base's series) in
 # out/check/NAME.results, written only once the part has run to its end.
 part() {
-	local name=$1
-	if [ "$name" = checkpatch ]; then
+	# Not "name": checkpatch_all sets that one (bash scopes dynamically).
+	local part_name=$1
+	if [ "$part_name" = checkpatch ]; then
 		checkpatch_all
 	else
-		check_base "$name"
+		check_base "$part_name"
 		# Its few-object builds beside the other stages' (see check_series).
-		export OFRECONF_BUILD_LOCK=$CACHE/build.lock.check-$name
-		check_series "$name"
-	fi >"$out/$name.results.part"
-	mv "$out/$name.results.part" "$out/$name.results"
+		export OFRECONF_BUILD_LOCK=$CACHE/build.lock.check-$part_name
+		check_series "$part_name"
+	fi >"$out/$part_name.results.part"
+	mv "$out/$part_name.results.part" "$out/$part_name.results"
 }
 if [ "$mode" = only ]; then
 	part "$only"

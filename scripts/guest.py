@@ -90,9 +90,10 @@ def qemu_cmdline(args, qmp_path):
            "-device", "e1000,bus=phb1.0,addr=2,id=nic2"]
     # One vCPU: a TCG vCPU is a host thread, and the tests drive the guest
     # from one task.  Measured, v6.12's XIVE boot alone on a 2-core host:
-    # 219 s and about 1.25 cores with two vCPUs, 252 s and 0.9 core with
-    # one; two one-vCPU guests side by side (the vm tier, the prove
-    # rounds) then no longer slow each other down.
+    # 219 s with two vCPUs (a two-vCPU boot timed for CPU used 1.24
+    # cores), 252 s on 0.9 core with one; two one-vCPU guests side by
+    # side (the vm tier, the prove rounds) then no longer take each
+    # other's core.
     return ([args.qemu, "-M", "pseries,ic-mode=%s" % args.ic_mode,
              "-cpu", "power9", "-smp", "1", "-nodefaults", "-nographic",
              "-no-reboot", "-chardev", "stdio,id=con",

@@ -71,9 +71,8 @@ checkpatch_findings() { # checkpatch.pl [options] file
 }
 
 # checkpatch on every patch and every module source file: one
-# "ok|fail<TAB>case<TAB>finding" line each.  It runs beside the builds
-# below, on the core they leave idle (perl, one process, about 100 s on
-# a slow machine), and its results are taken after them.
+# "ok|fail<TAB>case<TAB>finding" line each, a part of its own (part()
+# below: perl, one process, about 100 s on a slow machine).
 shopt -s nullglob
 for b in "${bases[@]}"; do checkpatch_of "$b" >/dev/null; done
 checkpatch_of >/dev/null

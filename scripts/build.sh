@@ -13,7 +13,7 @@ obj=$(build_dir "$base")
 is_kernel_tree "$src" || die "$src is not a kernel tree; run 'make fetch BASE=$base' first"
 mkdir -p "$obj"
 
-frags=("$OFRECONF_TOP/kunit/guest-common.config")
+frags=("$OFRECONF_TOP/kunit/guest-common.config" "$OFRECONF_TOP/kunit/lean.config")
 # v7.3's guest has v6.12's checkers: its fragment holds only what it adds.
 [ "$base" != v7.3 ] || frags+=("$OFRECONF_TOP/kunit/guest-v6.12.config")
 frags+=("$OFRECONF_TOP/kunit/guest-$base.config")

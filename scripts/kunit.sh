@@ -34,13 +34,14 @@ need_qemu
 	>"$out/pseries/kunit.log" 2>&1 &
 pseries_job=$!
 
-# UML: the generic OF suites.
+# UML: the generic OF suites, without what no test uses (lean.config).
 cc=gcc
 command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
 # drivers/of/.kunitconfig, where the series lists its phandle suite: what
 # a maintainer runs with 'kunit.py run --kunitconfig=drivers/of'.
 (cd "$src" && build_lock python3 tools/testing/kunit/kunit.py run --raw_output=all \
 	--build_dir="$(build_dir "$base" uml)" --kunitconfig=drivers/of \
+	--kunitconfig="$OFRECONF_TOP/kunit/lean.config" \
 	--jobs="$JOBS" --make_options="CC=$cc" --timeout=600) >"$out/uml/kunit.log" 2>&1 || true
 wait "$pseries_job" || true
 judged=0

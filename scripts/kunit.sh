@@ -27,9 +27,14 @@ mkdir -p "$out/uml" "$out/pseries"
 # The guest runs on one core beside the UML build below, which has the
 # kernel build lock: it reads only the guest's vmlinux, and alone it would
 # leave the second core idle for its whole boot.
+# kmemleak is off there (kmemleak_off, scripts/lib.sh): no built-in suite
+# has it scan.
 need_qemu
+kargs=()
+karg=$(kmemleak_off "$base")
+[ -z "$karg" ] || kargs=(--kernel_args="$karg")
 (cd "$src" && python3 tools/testing/kunit/kunit.py exec --raw_output=all \
-	--build_dir="$(build_dir "$base")" --arch=powerpc --cross_compile="$CROSS" \
+	--build_dir="$(build_dir "$base")" --arch=powerpc --cross_compile="$CROSS" "${kargs[@]}" \
 	--qemu_config="$OFRECONF_TOP/kunit/qemu_pseries_le.py" --timeout=900) \
 	>"$out/pseries/kunit.log" 2>&1 &
 pseries_job=$!

@@ -178,6 +178,35 @@ export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$CACHE}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 
+# round_id BASE MUTANT...: one id for every input of the kernel and
+# initramfs a prove round of BASE with these mutants builds: the base's
+# tree, the series, the mutants in their order, the guest config
+# fragments, the kit's build, module and guest files, busybox, and the
+# cross and host compilers.  Names are relative to the kit, so another
+# clone of it gets the same id.  Nothing without mutants (the restored
+# series is always built: that puts the tree back), for a tree of the
+# user's (KDIR: the kit cannot name what it holds) or before the first
+# build has fetched busybox.
+round_id() {
+	local base=$1 rel=() f
+	shift
+	[ $# -gt 0 ] && [ -z "${KDIR:-}" ] && [ -f "$CACHE/busybox/busybox" ] || return 0
+	for f in "$@"; do rel+=("$(realpath --relative-to="$OFRECONF_TOP" "$f")"); done
+	(
+		echo "base $base $(git -C "$(src_dir "$base")" rev-parse "$base")"
+		"${CROSS}gcc" --version | head -n 1
+		"${CROSS}ld" --version | head -n 1
+		gcc --version | head -n 1
+		sha256sum <"$CACHE/busybox/busybox"
+		cd "$OFRECONF_TOP" || exit 1
+		# shellcheck disable=SC2046 # file names without spaces
+		sha256sum patches/"$base"/[0-9][0-9][0-9][0-9]-*.patch "${rel[@]}" kunit/*.config \
+			Kbuild $(find drivers scripts/guest -type f | sort) \
+			scripts/lib.sh scripts/apply.sh scripts/build.sh scripts/module.sh \
+			scripts/initramfs.sh scripts/apt-private.sh
+	) | sha256sum | cut -c1-16
+}
+
 # Two cores: kernel builds take this lock so that two never run at once.
 # The check tier gives each base's few-object builds a lock of their own
 # (OFRECONF_BUILD_LOCK, scripts/check.sh).

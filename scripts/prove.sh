@@ -15,7 +15,11 @@
 # named cases; every case no mutant of the round names must pass, and each
 # mutant needs a failing case no other mutant of its round names.  A
 # round's boot runs from copies of its kernel and initramfs while the next
-# round builds, at most one guest per core.  The
+# round builds, at most one guest per core.  A round's kernel and initramfs
+# are kept in the cache under an id of all they are made from (round_id,
+# lib.sh):
+# a later run whose round has the same id boots them without applying or
+# building, and a changed input gives a new id, so nothing stale boots.  The
 # named cases must pass in the series' own vm and kunit results, and again
 # in a boot of the restored series.
 #   scripts/prove.sh <base> [area ...]            rounds, restored boot, verdict
@@ -64,36 +68,63 @@ if [ "$rounds" = 0 ]; then
 	exit 0
 fi
 
+# Where the rounds' kernels and initramfs are kept, one directory per
+# round id: only those of this base's latest run.
+kept=$CACHE/prove-kernels/$base
+used_ids=()
+
 # boot_once DIR LABEL AREAS [MUTANT...]: the series with the mutants on
-# top, built, its kernel and initramfs kept in DIR, and booted once (XIVE,
-# the built-in suites but the slow ones of other areas, the module, the
-# AREAS' scenarios) in the background, logs in DIR: the next round builds
-# while this one boots.  A step that fails leaves DIR without results,
-# which the judge counts as failures.
+# top, built (or kept from a run with the same round id), and booted once
+# (XIVE, the built-in suites but the slow ones of other areas, the
+# module, the AREAS' scenarios) in the background, logs in DIR: the next
+# round builds while this one boots.  A step that fails leaves DIR
+# without results, which the judge counts as failures.
 boot_once() {
-	local dir=$1 label=$2 boot_areas=$3 t0 t1
+	local dir=$1 label=$2 boot_areas=$3 t0 id at how
 	shift 3
 	mkdir -p "$dir"
 	t0=$(date +%s)
-	if ! "$OFRECONF_TOP/scripts/apply.sh" "$base" "$@" >"$dir/apply.log" 2>&1; then
+	id=$(round_id "$base" "$@")
+	# Without an id, the round's own directory holds its kernel.
+	at=$dir
+	[ -z "$id" ] || at=$kept/$id
+	if [ -n "$id" ] && [ -f "$at/vmlinux" ] && [ -f "$at/initrd.cpio.gz" ]; then
+		how="kept ($at)"
+	elif ! "$OFRECONF_TOP/scripts/apply.sh" "$base" "$@" >"$dir/apply.log" 2>&1; then
 		echo "ofreconf: prove $base $label: the patches do not apply; see $dir/apply.log"
 		return
 	elif ! "$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
 		echo "ofreconf: prove $base $label: the kernel does not build; see $dir/build.log"
 		return
+	else
+		how="build $(($(date +%s) - t0))s"
+		# Whole or not at all: a run stopped halfway leaves no directory.
+		rm -rf "$at.part"
+		mkdir -p "$at.part"
+		cp "$(build_dir "$base")/vmlinux" "$at.part/vmlinux"
+		cp "$CACHE/initramfs/$base.cpio.gz" "$at.part/initrd.cpio.gz"
+		rm -rf "$at"
+		mv "$at.part" "$at"
 	fi
-	t1=$(date +%s)
-	cp "$(build_dir "$base")/vmlinux" "$dir/vmlinux"
-	cp "$CACHE/initramfs/$base.cpio.gz" "$dir/initrd.cpio.gz"
+	[ -z "$id" ] || used_ids+=("$id")
 	# At most one guest per core (JOBS): a TCG guest keeps at least one busy.
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
 	(
 		t2=$(date +%s)
-		OFRECONF_VM_OUT=$dir OFRECONF_VM_KERNEL=$dir/vmlinux OFRECONF_VM_INITRD=$dir/initrd.cpio.gz \
+		OFRECONF_VM_OUT=$dir OFRECONF_VM_KERNEL=$at/vmlinux OFRECONF_VM_INITRD=$at/initrd.cpio.gz \
 			OFRECONF_AREAS=$boot_areas OFRECONF_PROVE=1 \
 			"$OFRECONF_TOP/scripts/vm.sh" "$base" xive >"$dir/vm.log" 2>&1 || true
-		echo "ofreconf: prove $base $label: build $((t1 - t0))s, boot $(($(date +%s) - t2))s"
+		echo "ofreconf: prove $base $label: $how, boot $(($(date +%s) - t2))s"
 	) &
+}
+
+# prune_kept: drop the kept kernels no round of this run used.
+prune_kept() {
+	local d
+	for d in "$kept"/*; do
+		[ -e "$d" ] || continue
+		[[ " ${used_ids[*]} " == *" ${d##*/} "* ]] || rm -rf "$d"
+	done
 }
 
 # round_of R: set round (its mutants) and round_areas for round R.
@@ -123,6 +154,7 @@ if [ "$mode" != verdict ]; then
 		echo "ofreconf: prove $base round $r/$rounds: $names"
 		boot_once "$out/prove/round-$r" "round $r" "$(IFS=,; echo "${round_areas[*]}")" "${round[@]}"
 	done
+	prune_kept
 	if [ "$mode" = rounds ]; then
 		# The series back in place and built for the vm tier's boot.
 		echo "ofreconf: prove $base: restoring the series for the vm tier"

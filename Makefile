@@ -7,7 +7,7 @@
 #   make soak [BASE=...]                      the vm tier at its long cycle counts
 #   make module KDIR=/path/to/built/kernel
 #   make series BASE=...                      regenerate patches/BASE from branches
-#   make clean-cache                          remove sources, builds and ccache
+#   make clean-cache                          remove sources, builds, kept kernels, ccache
 
 SHELL := /bin/bash
 BASES := $(shell . scripts/lib.sh && echo "$$BASES")

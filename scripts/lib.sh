@@ -181,12 +181,12 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # round_id BASE MUTANT...: one id for every input of the kernel and
 # initramfs a prove round of BASE with these mutants builds: the base's
 # tree, the series, the mutants in their order, the guest config
-# fragments, the kit's build, module and guest files, busybox, and the
-# cross and host compilers.  Names are relative to the kit, so another
-# clone of it gets the same id.  Nothing without mutants (the restored
-# series is always built: that puts the tree back), for a tree of the
-# user's (KDIR: the kit cannot name what it holds) or before the first
-# build has fetched busybox.
+# fragments, the kit's build, module and guest files, busybox, the cross
+# and host compilers and Kbuild's variables in the environment.  Names
+# are relative to the kit, so another clone of it gets the same id.
+# Nothing without mutants (the restored series is always built: that puts
+# the tree back), for a tree of the user's (KDIR: the kit cannot name what
+# it holds) or before the first build has fetched busybox.
 round_id() {
 	local base=$1 rel=() f
 	shift
@@ -197,6 +197,9 @@ round_id() {
 		"${CROSS}gcc" --version | head -n 1
 		"${CROSS}ld" --version | head -n 1
 		gcc --version | head -n 1
+		# The variables Kbuild takes from the environment into the build.
+		env | grep -E '^(K(C|CPP|A|RUST)FLAGS|[AC]FLAGS_(KERNEL|MODULE)|LDFLAGS_MODULE|LLVM(_IAS)?)=' |
+			sort || true
 		sha256sum <"$CACHE/busybox/busybox"
 		cd "$OFRECONF_TOP" || exit 1
 		# shellcheck disable=SC2046 # file names without spaces

@@ -46,6 +46,7 @@ class RoundIdTest(unittest.TestCase):
         self.write(os.path.join(self.cache, "busybox", "busybox"), "busybox 1\n")
         # Cross tools that only tell their version.
         self.tools = os.path.join(self.tmp, "tools")
+        self.env = {}
         for tool in ("gcc", "ld"):
             self.tool(tool, "cross %s 1" % tool)
 
@@ -64,7 +65,7 @@ class RoundIdTest(unittest.TestCase):
 
     def round_id(self, *mutants, kit=None, **env):
         env = dict(os.environ, OFRECONF_CACHE=self.cache,
-                   CROSS_COMPILE=os.path.join(self.tools, "ppc-"), **env)
+                   CROSS_COMPILE=os.path.join(self.tools, "ppc-"), **self.env, **env)
         if "KDIR" not in env or not env["KDIR"]:
             env.pop("KDIR", None)
         r = subprocess.run(["bash", "-c", '. "$0/scripts/lib.sh"; round_id v6.12 "$@"',
@@ -101,6 +102,7 @@ class RoundIdTest(unittest.TestCase):
                 os.path.join(self.cache, "busybox", "busybox"), "busybox 2\n"),
             "the cross compiler": lambda: self.tool("gcc", "cross gcc 2"),
             "the cross linker": lambda: self.tool("ld", "cross ld 2"),
+            "KCFLAGS": lambda: self.env.update(KCFLAGS="-DOFRECONF_TEST"),
             "the base tag": lambda: (self.write(os.path.join(self.src, "Makefile"), "v2\n"),
                                      git(self.src, "commit", "-q", "-am", "v2"),
                                      git(self.src, "tag", "-f", "v6.12")),

@@ -17,11 +17,10 @@
 # round's boot runs from copies of its kernel and initramfs while the next
 # round builds, at most one guest per core.  A round's kernel and initramfs
 # are kept in the cache under an id of all they are made from (round_id,
-# lib.sh):
-# a later run whose round has the same id boots them without applying or
-# building, and a changed input gives a new id, so nothing stale boots.  The
-# named cases must pass in the series' own vm and kunit results, and again
-# in a boot of the restored series.
+# lib.sh): a later run whose round has the same id boots them without
+# applying or building, and a changed input gives a new id, so nothing
+# stale boots.  The named cases must pass in the series' own vm and kunit
+# results, and again in a boot of the restored series.
 #   scripts/prove.sh <base> [area ...]            rounds, restored boot, verdict
 #   scripts/prove.sh --rounds <base> [area ...]   rounds, then the series
 #       restored and built: the vm tier that follows (make test) is the
@@ -80,7 +79,7 @@ used_ids=()
 # round builds while this one boots.  A step that fails leaves DIR
 # without results, which the judge counts as failures.
 boot_once() {
-	local dir=$1 label=$2 boot_areas=$3 t0 id at how
+	local dir=$1 label=$2 boot_areas=$3 t0 id at to how
 	shift 3
 	mkdir -p "$dir"
 	t0=$(date +%s)
@@ -98,13 +97,13 @@ boot_once() {
 		return
 	else
 		how="build $(($(date +%s) - t0))s"
-		# Whole or not at all: a run stopped halfway leaves no directory.
-		rm -rf "$at.part"
-		mkdir -p "$at.part"
-		cp "$(build_dir "$base")/vmlinux" "$at.part/vmlinux"
-		cp "$CACHE/initramfs/$base.cpio.gz" "$at.part/initrd.cpio.gz"
-		rm -rf "$at"
-		mv "$at.part" "$at"
+		# A kept kernel is there whole or not at all: a run stopped
+		# halfway leaves a .part directory, which prune_kept removes.
+		to=$at
+		[ -z "$id" ] || { rm -rf "$at.part" && mkdir -p "$at.part" && to=$at.part; }
+		cp "$(build_dir "$base")/vmlinux" "$to/vmlinux"
+		cp "$CACHE/initramfs/$base.cpio.gz" "$to/initrd.cpio.gz"
+		[ -z "$id" ] || { rm -rf "$at" && mv "$to" "$at"; }
 	fi
 	[ -z "$id" ] || used_ids+=("$id")
 	# At most one guest per core (JOBS): a TCG guest keeps at least one busy.

@@ -7,18 +7,26 @@ that start with "@@" are the guest talking to us:
   @@ktap <line>    a KTAP line from a shell scenario (saved to shell.ktap)
   @@dmesg <line>   the guest's kernel log, dumped at the end (dmesg.log)
   @@done           the guest finished; it powers off next
+timeline.tsv has the seconds since QEMU started at which each "@@phase",
+each shell KTAP result and "@@done" came, so a slow scenario or case
+shows where its time goes.
 A guest that does not finish within the timeout is killed, and its last
 console lines are printed.  Python standard library only.
 """
 import argparse
 import json
 import os
+import re
 import select
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+
+# The console lines timeline.tsv records.
+TIMELINE = re.compile(r"@@(phase |done|ktap\s*(not )?ok )")
 
 
 class Qmp:
@@ -129,7 +137,8 @@ def main():
     with open(os.path.join(args.log_dir, "qemu.cmdline"), "w") as f:
         f.write(" ".join(cmd) + "\n")
     files = {name: open(os.path.join(args.log_dir, name), "w")
-             for name in ("console.log", "shell.ktap", "dmesg.log", "qmp.log")}
+             for name in ("console.log", "shell.ktap", "dmesg.log", "qmp.log",
+                          "timeline.tsv")}
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     qmp = None
@@ -162,6 +171,8 @@ def main():
                 if not line.startswith("@@dmesg "):
                     files["console.log"].write(line + "\n")
                     last = (last + [line])[-50:]
+                if TIMELINE.match(line):
+                    files["timeline.tsv"].write("%.1f\t%s\n" % (time.time() - start, line))
                 if line.startswith("@@ktap "):
                     files["shell.ktap"].write(line[7:] + "\n")
                 elif line.startswith("@@dmesg "):

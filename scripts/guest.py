@@ -7,9 +7,10 @@ that start with "@@" are the guest talking to us:
   @@ktap <line>    a KTAP line from a shell scenario (saved to shell.ktap)
   @@dmesg <line>   the guest's kernel log, dumped at the end (dmesg.log)
   @@done           the guest finished; it powers off next
-timeline.tsv has the seconds since QEMU started at which each "@@phase",
-each shell KTAP result and "@@done" came, so a slow scenario or case
-shows where its time goes.
+timeline.tsv has the seconds since QEMU started at which the firmware
+and prom_init handed over, and each "@@phase", each shell KTAP result
+and "@@done" came, so a slow boot, scenario or case shows where its time
+goes.
 A guest that does not finish within the timeout is killed, and its last
 console lines are printed.  Python standard library only.
 """
@@ -25,8 +26,11 @@ import tempfile
 import time
 
 
-# The console lines timeline.tsv records.
-TIMELINE = re.compile(r"@@(phase |done|ktap\s*(not )?ok )")
+# The console lines timeline.tsv records: SLOF handing over to the
+# kernel's prom_init, prom_init handing over to the kernel, then the
+# guest's phases and shell results.
+TIMELINE = re.compile(r"Booting from memory|Booting Linux via"
+                      r"|@@(phase |done|ktap\s*(not )?ok )")
 
 
 class Qmp:

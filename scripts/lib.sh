@@ -177,6 +177,13 @@ need_qemu() { need_tool qemu-system-ppc64 qemu-system-ppc; }
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$CACHE}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Depend mode: on a miss ccache hashes the headers the compiler's own -MMD
+# list names instead of running the preprocessor first.  A cold build (CI
+# always is) is mostly misses: v6.12's mm/, kernel/ and lib/ (398
+# objects, 2 cores) took 122 and 134 s without ccache, 175 and 182 s in
+# its default mode and 141 s in depend mode; a rerun hit every object in
+# 12 s in both modes.
+export CCACHE_DEPEND=${CCACHE_DEPEND:-true}
 
 # round_id BASE MUTANT...: one id for every input of the kernel and
 # initramfs a prove round of BASE with these mutants builds: the base's

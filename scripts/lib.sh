@@ -181,8 +181,8 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # list names instead of running the preprocessor first.  A cold build (CI
 # always is) is mostly misses: v6.12's mm/, kernel/ and lib/ (398
 # objects, 2 cores) took 122 and 134 s without ccache, 175 and 182 s in
-# its default mode and 141 and 148 s in depend mode; a rerun hit every object in
-# 12 s in both modes.  CCACHE_NODEPEND=true turns it off.
+# its default mode and 141 and 148 s in depend mode; a rerun hit every
+# object in 12 s in both modes.  CCACHE_NODEPEND=true turns it off.
 [ -n "${CCACHE_NODEPEND:-}" ] || export CCACHE_DEPEND=true
 
 # round_id BASE MUTANT...: one id for every input of the kernel and

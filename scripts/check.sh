@@ -5,7 +5,9 @@
 # (stable_alone.sh), sparse and W=1 on the kernel files each series touches
 # (a warning on a line the series added fails), every patch of a series
 # compiling on its own (bisectable), the module built with -Werror and
-# sparse, and the scripts' own fixture tests.
+# sparse, and the scripts' own fixture tests.  A part whose checks all
+# passed is kept in the cache under an id of its inputs, and a run with
+# the same inputs reports it again without running it (part, below).
 #   scripts/check.sh [base ...]               every check, then the verdict
 #   scripts/check.sh --only checkpatch [base ...] | --only BASE
 #       one part's results, kept in out/check for --collect (make test
@@ -220,18 +222,41 @@ check_series() {
 }
 # part NAME: the records of one part (checkpatch, or a base's series) in
 # out/check/NAME.results, written only once the part has run to its end.
+# A part whose every check passed keeps its records in the cache under its
+# check_id (scripts/lib.sh), only the latest id of each part: a later run
+# with the same id reports them again, each case saying so, without
+# running them (OFRECONF_CHECK_AGAIN=1 runs them anyway).  A part with a
+# failure always runs again, and leaves its logs.
 part() {
 	# Not "name": checkpatch_all sets that one (bash scopes dynamically).
-	local part_name=$1
+	local part_name=$1 id kept=$CACHE/check-kept/$1
+	if [ "$part_name" = checkpatch ]; then
+		id=$(check_id checkpatch v6.12 "${bases[@]}") || id=
+	else
+		check_base "$part_name"
+		id=$(check_id "$part_name" "$part_name") || id=
+	fi
+	if [ -n "$id" ] && [ -f "$kept/$id" ] && [ "${OFRECONF_CHECK_AGAIN:-0}" != 1 ]; then
+		echo "ofreconf: check $part_name: its inputs are those of an earlier run whose checks all passed; their results are reported again ($kept/$id)"
+		awk -F'\t' -v OFS='\t' -v id="$id" \
+			'{ $3 = "kept: passed in an earlier run with the same inputs (check id " id ")"; print }' \
+			"$kept/$id" >"$out/$part_name.results"
+		return
+	fi
 	if [ "$part_name" = checkpatch ]; then
 		checkpatch_all
 	else
-		check_base "$part_name"
 		# Its few-object builds beside the other stages' (see check_series).
 		export OFRECONF_BUILD_LOCK=$CACHE/build.lock.check-$part_name
 		check_series "$part_name"
 	fi >"$out/$part_name.results.part"
 	mv "$out/$part_name.results.part" "$out/$part_name.results"
+	if [ -n "$id" ] && [ -s "$out/$part_name.results" ] &&
+		awk -F'\t' '$1 != "ok" { bad = 1 } END { exit bad }' "$out/$part_name.results"; then
+		rm -rf "$kept"
+		mkdir -p "$kept"
+		cp "$out/$part_name.results" "$kept/$id"
+	fi
 }
 if [ "$mode" = only ]; then
 	part "$only"

@@ -185,6 +185,18 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # object in 12 s in both modes.  CCACHE_NODEPEND=true turns it off.
 [ -n "${CCACHE_NODEPEND:-}" ] || export CCACHE_DEPEND=true
 
+# build_inputs BASE: what a build of BASE reads besides the kit's own
+# files, one line each: the base's tree, the cross and host compilers and
+# the variables Kbuild takes from the environment into the build.
+build_inputs() {
+	echo "base $1 $(git -C "$(src_dir "$1")" rev-parse "$1")"
+	"${CROSS}gcc" --version | head -n 1
+	"${CROSS}ld" --version | head -n 1
+	gcc --version | head -n 1
+	env | grep -E '^(K(C|CPP|A|RUST)FLAGS|[AC]FLAGS_(KERNEL|MODULE)|LDFLAGS_MODULE|LLVM(_IAS)?)=' |
+		sort || true
+}
+
 # round_id BASE MUTANT...: one id for every input of the kernel and
 # initramfs a prove round of BASE with these mutants builds: the base's
 # tree, the series, the mutants in their order, the guest config
@@ -200,13 +212,7 @@ round_id() {
 	[ $# -gt 0 ] && [ -z "${KDIR:-}" ] && [ -f "$CACHE/busybox/busybox" ] || return 0
 	for f in "$@"; do rel+=("$(realpath --relative-to="$OFRECONF_TOP" "$f")"); done
 	(
-		echo "base $base $(git -C "$(src_dir "$base")" rev-parse "$base")"
-		"${CROSS}gcc" --version | head -n 1
-		"${CROSS}ld" --version | head -n 1
-		gcc --version | head -n 1
-		# The variables Kbuild takes from the environment into the build.
-		env | grep -E '^(K(C|CPP|A|RUST)FLAGS|[AC]FLAGS_(KERNEL|MODULE)|LDFLAGS_MODULE|LLVM(_IAS)?)=' |
-			sort || true
+		build_inputs "$base"
 		sha256sum <"$CACHE/busybox/busybox"
 		cd "$OFRECONF_TOP" || exit 1
 		# shellcheck disable=SC2046 # file names without spaces
@@ -214,6 +220,35 @@ round_id() {
 			Kbuild $(find drivers scripts/guest -type f | sort) \
 			scripts/lib.sh scripts/apply.sh scripts/build.sh scripts/module.sh \
 			scripts/initramfs.sh scripts/apt-private.sh
+	) | sha256sum | cut -c1-16
+}
+
+# check_id PART BASE...: one id for every input of a part of the check
+# tier (scripts/check.sh): checkpatch, or a base's series checks.  It
+# covers the build_inputs of the BASEs (whose trees hold checkpatch.pl and
+# its word lists), sparse and perl, the kit's patches of the BASEs, the
+# module, the config fragments and the scripts the part runs; for a base
+# part also the tree of its applied series and the guest .config the
+# objects are compiled with.  Nothing for a tree of the user's (KDIR).
+check_id() {
+	local part=$1 b
+	shift
+	[ -z "${KDIR:-}" ] || return 0
+	(
+		echo "check part $part"
+		for b in "$@"; do build_inputs "$b"; done
+		sparse --version
+		perl -e 'print "perl $^V\n"'
+		if [ "$part" != checkpatch ]; then
+			git -C "$(src_dir "$part")" rev-parse "ofreconf/$part^{tree}"
+			sha256sum <"$(build_dir "$part")/.config"
+		fi
+		cd "$OFRECONF_TOP" || exit 1
+		for b in "$@"; do sha256sum patches/"$b"/[0-9][0-9][0-9][0-9]-*.patch; done
+		# shellcheck disable=SC2046 # file names without spaces
+		sha256sum Kbuild $(find drivers -type f | sort) kunit/*.config scripts/lib.sh \
+			scripts/check.sh scripts/stable_alone.sh scripts/module.sh scripts/build.sh \
+			scripts/apply.sh
 	) | sha256sum | cut -c1-16
 }
 

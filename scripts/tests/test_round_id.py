@@ -20,7 +20,11 @@ def git(tree, *args):
                           check=True, capture_output=True, text=True).stdout
 
 
-class RoundIdTest(unittest.TestCase):
+class ToyKit:
+    """A kit with a series, two mutants, config fragments and the module;
+    a fetched base in its cache, tagged, and busybox; cross tools that
+    only tell their version.  test_check_id.py builds on it too."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
         self.kit = os.path.join(self.tmp, "kit")
@@ -63,6 +67,8 @@ class RoundIdTest(unittest.TestCase):
         self.write(path, "#!/bin/sh\necho '%s'\n" % version)
         os.chmod(path, 0o755)
 
+
+class RoundIdTest(ToyKit, unittest.TestCase):
     def round_id(self, *mutants, kit=None, **env):
         env = dict(os.environ, OFRECONF_CACHE=self.cache,
                    CROSS_COMPILE=os.path.join(self.tools, "ppc-"), **self.env, **env)

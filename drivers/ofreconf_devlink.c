@@ -72,7 +72,7 @@ static bool dl_hung;
 
 /*
  * Cycles of each repeated case.  The bug they look for shows in every
- * cycle: the kit's prove boots give 10, its vm tier 20, and make soak
+ * cycle: the kit's prove boots and vm tier give 10, and make soak
  * keeps this default.
  */
 static int dl_cycles = DL_CYCLES;

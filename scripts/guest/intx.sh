@@ -9,14 +9,13 @@
 
 # Cycle counts, by OFRECONF_CYCLES (/init).  Each intx bug shows in every
 # cycle: a descriptor kept with its devices gone, a PHB IO window one step
-# higher.  A prove boot runs 5 rescans and 2 PHB cycles, where the
-# mutants that name these cases (no-disposal, phb-iounmap) fail them; the
-# vm tier runs at least twice that, and make soak (OFRECONF_SOAK=1) runs
-# 100 rescans and 20 PHB cycles.
+# higher.  A prove boot and the vm tier run 5 rescans and 2 PHB cycles,
+# the counts at which the mutants that name these cases (no-disposal,
+# phb-iounmap) fail them in every run's prove rounds; make soak
+# (OFRECONF_SOAK=1) runs 100 rescans and 20 PHB cycles.
 case ${OFRECONF_CYCLES:-vm} in
-prove) intx_rescans=5 intx_phbs=2 ;;
 soak) intx_rescans=100 intx_phbs=20 ;;
-*) intx_rescans=10 intx_phbs=4 ;;
+*) intx_rescans=5 intx_phbs=2 ;;
 esac
 INTX_RESCAN_CYCLES=${INTX_RESCAN_CYCLES:-$intx_rescans}
 INTX_PHB_CYCLES=${INTX_PHB_CYCLES:-$intx_phbs}

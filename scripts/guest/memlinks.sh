@@ -27,7 +27,7 @@
 # would not do: it only applies to memory hot-added after boot.  A removal
 # the guest refuses fails dimm_hot_removed; it is never a skip.
 
-# DIMM cycles, by OFRECONF_CYCLES (/init): 2 in a prove boot, 4 in the vm
+# DIMM cycles, by OFRECONF_CYCLES (/init): 2 in a prove boot and in the vm
 # tier, 20 in make soak.  The system-state mutant links node 1's blocks
 # under node 0 at boot, and the cycles only touch the DIMM, so the boot
 # and after-cycles checks catch it with any count; two cycles already run
@@ -35,9 +35,8 @@
 # removal collides with the next re-add (the seed's BUG, the stale-link
 # mutant).
 case ${OFRECONF_CYCLES:-vm} in
-prove) ml_cycles=2 ;;
 soak) ml_cycles=20 ;;
-*) ml_cycles=4 ;;
+*) ml_cycles=2 ;;
 esac
 ML_CYCLES=${ML_CYCLES:-$ml_cycles}
 ML_WAIT=${ML_WAIT:-120}

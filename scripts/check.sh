@@ -275,9 +275,9 @@ for p in "${parts[@]}"; do
 done
 
 # The scripts' own fixture tests (scripts/tests/test_*.py: the KTAP judge,
-# the mutant judge, apply.sh on a toy tree, the prove rounds' id, the
-# guest's timeline): one result, under the name it had when only the
-# judges had tests.
+# the mutant judge, apply.sh on a toy tree, the ids of the kept prove
+# kernels and boots and of the check's parts, the guest's timeline): one
+# result, under the name it had when only the judges had tests.
 if KUNIT_PY=$CACHE/src/v6.12/tools/testing/kunit/kunit.py \
 	python3 -m unittest discover -s "$OFRECONF_TOP/scripts/tests" >"$out/test_ktap.log" 2>&1; then
 	result ok ktap_judge_fixture_tests

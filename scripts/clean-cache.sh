@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Remove everything the kit keeps in its cache: fetched sources, build
-# trees, the prove rounds' kernels, the check's kept results, ccache, the
-# guest initramfs and the private apt state.  The next run fetches and
-# builds from scratch.
+# trees, the prove rounds' kernels and kept boot results, the check's
+# kept results, ccache, the guest initramfs and the private apt state.
+# The next run fetches and builds from scratch.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -223,6 +223,22 @@ round_id() {
 	) | sha256sum | cut -c1-16
 }
 
+# boot_id ROUND_ID AREAS: one id for what a prove round's boot is made
+# of: its kernel and initramfs (ROUND_ID), the areas it runs, QEMU, the
+# scripts that boot it and turn its console into results, and the
+# variables that change its command line.  prove.sh keeps the guest's
+# results of a round that passed under it.  Not in it: the judge
+# (prove_judge.py), which judges kept results again on every run.
+boot_id() {
+	(
+		echo "round $1 areas $2"
+		qemu-system-ppc64 --version | head -n 1
+		env | grep -E '^OFRECONF_(APPEND|SOAK|VM_TIMEOUT)=' | sort || true
+		cd "$OFRECONF_TOP" || exit 1
+		sha256sum scripts/vm.sh scripts/guest.py scripts/ktap.py
+	) | sha256sum | cut -c1-16
+}
+
 # check_id PART BASE...: one id for every input of a part of the check
 # tier (scripts/check.sh): checkpatch, or a base's series checks.  It
 # covers the build_inputs of the BASEs (whose trees hold checkpatch.pl and

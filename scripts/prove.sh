@@ -19,8 +19,11 @@
 # are kept in the cache under an id of all they are made from (round_id,
 # lib.sh): a later run whose round has the same id boots them without
 # applying or building, and a changed input gives a new id, so nothing
-# stale boots.  The named cases must pass in the series' own vm and kunit
-# results, and again in a boot of the restored series.
+# stale boots.  A round that passed also keeps its guest's results, under
+# an id of its boot's inputs (boot_id, lib.sh): a later run with the same
+# id judges them again instead of booting (keep_boot, below).  The named
+# cases must pass in the series' own vm and kunit results, and again in a
+# boot of the restored series.
 #   scripts/prove.sh <base> [area ...]            rounds, restored boot, verdict
 #   scripts/prove.sh --rounds <base> [area ...]   rounds, then the series
 #       restored and built: the vm tier that follows (make test) is the
@@ -71,6 +74,8 @@ fi
 # round id: only those of this base's latest run.
 kept=$CACHE/prove-kernels/$base
 used_ids=()
+# Whether a round moved the tree off the series (a kept kernel does not).
+moved=0
 
 # boot_once DIR LABEL AREAS [MUTANT...]: the series with the mutants on
 # top, built (or kept from a run with the same round id), and booted once
@@ -79,23 +84,37 @@ used_ids=()
 # round builds while this one boots.  A step that fails leaves DIR
 # without results, which the judge counts as failures.
 boot_once() {
-	local dir=$1 label=$2 boot_areas=$3 t0 id at to how
+	local dir=$1 label=$2 boot_areas=$3 t0 id at to how booted=
 	shift 3
 	mkdir -p "$dir"
 	t0=$(date +%s)
 	id=$(round_id "$base" "$@")
 	# Without an id, the round's own directory holds its kernel.
 	at=$dir
-	[ -z "$id" ] || at=$kept/$id
+	if [ -n "$id" ]; then
+		at=$kept/$id
+		booted=$at/boot-$(boot_id "$id" "$boot_areas")
+	fi
 	if [ -n "$id" ] && [ -f "$at/vmlinux" ] && [ -f "$at/initrd.cpio.gz" ]; then
 		how="kept ($at)"
-	elif ! "$OFRECONF_TOP/scripts/apply.sh" "$base" "$@" >"$dir/apply.log" 2>&1; then
-		echo "ofreconf: prove $base $label: the patches do not apply; see $dir/apply.log"
-		return
-	elif ! "$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
-		echo "ofreconf: prove $base $label: the kernel does not build; see $dir/build.log"
-		return
+		if [ -f "$booted/vm-xive/results.json" ] && [ "${OFRECONF_PROVE_AGAIN:-0}" != 1 ]; then
+			used_ids+=("$id")
+			cp -r "$booted/vm-xive" "$dir/vm-xive"
+			echo "$booted" >"$dir/kept-boot"
+			echo "ofreconf: prove $base $label: its kernel, initramfs and boot are those of an earlier run whose round passed; its results are reported again ($booted)" |
+				tee "$dir/vm.log"
+			return
+		fi
 	else
+		moved=1
+		if ! "$OFRECONF_TOP/scripts/apply.sh" "$base" "$@" >"$dir/apply.log" 2>&1; then
+			echo "ofreconf: prove $base $label: the patches do not apply; see $dir/apply.log"
+			return
+		fi
+		if ! "$OFRECONF_TOP/scripts/build.sh" "$base" >"$dir/build.log" 2>&1; then
+			echo "ofreconf: prove $base $label: the kernel does not build; see $dir/build.log"
+			return
+		fi
 		how="build $(($(date +%s) - t0))s"
 		# A kept kernel is there whole or not at all: a run stopped
 		# halfway leaves a .part directory, which prune_kept removes.
@@ -106,6 +125,8 @@ boot_once() {
 		[ -z "$id" ] || { rm -rf "$at" && mv "$to" "$at"; }
 	fi
 	[ -z "$id" ] || used_ids+=("$id")
+	# Where the verdict keeps this boot's results if the round passes.
+	[ -z "$booted" ] || echo "$booted" >"$dir/keep-to"
 	# At most one guest per core (JOBS): a TCG guest keeps at least one busy.
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
 	(
@@ -155,14 +176,23 @@ if [ "$mode" != verdict ]; then
 	done
 	prune_kept
 	if [ "$mode" = rounds ]; then
-		# The series back in place and built for the vm tier's boot.
-		echo "ofreconf: prove $base: restoring the series for the vm tier"
-		if ! { "$OFRECONF_TOP/scripts/apply.sh" "$base" &&
+		# The series back in place and built for the vm tier's boot.  A
+		# run whose rounds all booted kept kernels never left it: the
+		# build stage before prove applied and built it.
+		if [ "$moved" = 0 ]; then
+			echo "ofreconf: prove $base: every round's kernel was kept; the tree still holds the series"
+		else
+			echo "ofreconf: prove $base: restoring the series for the vm tier"
+		fi
+		if [ "$moved" = 1 ] && ! { "$OFRECONF_TOP/scripts/apply.sh" "$base" &&
 			"$OFRECONF_TOP/scripts/build.sh" "$base"; } >"$out/prove/restore.log" 2>&1; then
 			touch "$out/prove/restore.failed"
 			wait
 			die "$base prove: the series does not apply or build again; see $out/prove/restore.log"
 		fi
+		# The tree is final while the last round still boots: make test
+		# starts the base's check part on this mark (scripts/run.sh).
+		touch "$out/prove/series-restored"
 		wait
 		exit 0
 	fi
@@ -174,6 +204,34 @@ if [ "$mode" != verdict ]; then
 	wait
 fi
 
+# keep_boot R: after round R's judgement.  A round that booted, and whose
+# every judged line is ok, keeps its guest's results where boot_once said
+# (keep-to), whole or not at all, in place of an older boot of the same
+# kernel.  A round reported again from kept results says so in its KTAP;
+# if it no longer passes (the series' own results changed), its kept
+# boot goes, and the next run boots it again.
+keep_boot() {
+	local dir=$out/prove/round-$1 part=$out/prove/round-$1.ktap.part to passed=0
+	grep -q '^ok ' "$part" && ! grep -q '^not ok ' "$part" && passed=1
+	if [ -f "$dir/kept-boot" ]; then
+		to=$(cat "$dir/kept-boot")
+		# First in the round's part: a KTAP diagnostic goes with the case after it.
+		{
+			echo "# round_$1: kept: booted in an earlier run with the same kernel, initramfs and boot (${to##*/})"
+			cat "$part"
+		} >"$part.kept" && mv "$part.kept" "$part"
+		[ "$passed" = 1 ] || rm -rf "$to"
+		return 0
+	fi
+	[ "$passed" = 1 ] && [ -f "$dir/keep-to" ] && [ -f "$dir/vm-xive/results.json" ] || return 0
+	to=$(cat "$dir/keep-to")
+	[ -d "$(dirname "$to")" ] || return 0
+	rm -rf "$(dirname "$to")"/boot-*
+	mkdir -p "$to.part"
+	cp -r "$dir/vm-xive" "$to.part/vm-xive"
+	mv "$to.part" "$to"
+}
+
 # The verdict.  v5.10 has no kunit tier (has_kunit_tool): ls fails on
 # its pattern, and that is fine.
 series_results=$(ls "$out"/vm-*/results.json "$out"/kunit/*/results.json 2>/dev/null | tr '\n' ' ' || true)
@@ -184,6 +242,7 @@ for r in $(seq 1 "$rounds"); do
 	# A round that did not boot leaves no results: every mutant of it fails.
 	"${judge[@]}" --round "$r" --results "$out/prove/round-$r"/vm-*/results.json \
 		--mutants "${round[@]}" >"$out/prove/round-$r.ktap.part" || true
+	keep_boot "$r"
 done
 # The restored series' boot: prove's own, else (--rounds) the vm tier's,
 # which booted the tree --rounds restored; its built-in suites on 6.12 and 7.3 ran

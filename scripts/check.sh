@@ -9,10 +9,10 @@
 # passed is kept in the cache under an id of its inputs, and a run with
 # the same inputs reports it again without running it (part, below).
 #   scripts/check.sh [base ...]               every check, then the verdict
-#   scripts/check.sh --only checkpatch [base ...] | --only BASE
+#   scripts/check.sh --only checkpatch [base ...] | --only fixtures | --only BASE
 #       one part's results, kept in out/check for --collect (make test
-#       runs a base's part as soon as its tree is final, beside the
-#       stages that follow)
+#       runs checkpatch and the fixtures at the start and a base's part
+#       as soon as its tree is final, beside the stages that follow)
 #   scripts/check.sh --collect [base ...]     as the first form, taking the
 #       parts --only left in this run's out/check instead of running them
 set -euo pipefail
@@ -31,7 +31,7 @@ if [ "$mode" = only ]; then
 	[ -n "$only" ] || die "--only takes one part: checkpatch [base ...] or a base"
 	shift
 	# A base's part checks that base; checkpatch, the series of the bases after it.
-	[ "$only" = checkpatch ] || set -- "$only"
+	case $only in checkpatch | fixtures) ;; *) set -- "$only" ;; esac
 fi
 bases=("$@")
 [ ${#bases[@]} -gt 0 ] || read -r -a bases <<<"$BASES"
@@ -220,8 +220,34 @@ check_series() {
 		record fail "${base//./_}_module_builds_werror_sparse_clean" "see $out/$base.module-sparse.log"
 	fi
 }
-# part NAME: the records of one part (checkpatch, or a base's series) in
-# out/check/NAME.results, written only once the part has run to its end.
+# The scripts' own fixture tests (scripts/tests/test_*.py: the KTAP judge,
+# the mutant judge, apply.sh on a toy tree, the ids of the kept prove
+# kernels and boots and of the check's parts, the guest's timeline): one
+# result, under the name it had when only the judges had tests.  Then
+# the README's insmod line, which must be the one the guest runs on XICS
+# (scripts/guest/init.sh, devices from ofreconf_test.params, strict=0).
+# A part of its own, never kept (about 15 s): make test runs it at the
+# start, beside the first base's stages, not in the run's last minute.
+fixtures_all() {
+	if KUNIT_PY=$CACHE/src/v6.12/tools/testing/kunit/kunit.py \
+		python3 -m unittest discover -s "$OFRECONF_TOP/scripts/tests" >"$out/test_ktap.log" 2>&1; then
+		record ok ktap_judge_fixture_tests
+	else
+		record fail ktap_judge_fixture_tests "$(grep -m1 -E '^(FAIL|ERROR):' "$out/test_ktap.log") (log $out/test_ktap.log)"
+	fi
+	local readme_insmod
+	readme_insmod="    insmod ofreconf_test.ko pci_devs=$(sed -n 's/^pci_devs=//p' \
+		"$OFRECONF_TOP/scripts/guest/ofreconf_test.params") strict=0"
+	if grep -qxF -- "$readme_insmod" "$OFRECONF_TOP/README.md"; then
+		record ok readme_insmod_is_the_guests
+	else
+		record fail readme_insmod_is_the_guests "README.md lacks the line '$readme_insmod'"
+	fi
+}
+
+# part NAME: the records of one part (checkpatch, the fixtures, or a
+# base's series) in out/check/NAME.results, written only once the part
+# has run to its end.
 # A part whose every check passed keeps its records in the cache under its
 # check_id (scripts/lib.sh), only the latest id of each part: a later run
 # with the same id reports them again, each case saying so, without
@@ -232,6 +258,8 @@ part() {
 	local part_name=$1 id kept=$CACHE/check-kept/$1
 	if [ "$part_name" = checkpatch ]; then
 		id=$(check_id checkpatch v6.12 "${bases[@]}") || id=
+	elif [ "$part_name" = fixtures ]; then
+		id=
 	else
 		check_base "$part_name"
 		id=$(check_id "$part_name" "$part_name") || id=
@@ -245,6 +273,8 @@ part() {
 	fi
 	if [ "$part_name" = checkpatch ]; then
 		checkpatch_all
+	elif [ "$part_name" = fixtures ]; then
+		fixtures_all
 	else
 		# Its few-object builds beside the other stages' (see check_series).
 		export OFRECONF_BUILD_LOCK=$CACHE/build.lock.check-$part_name
@@ -263,9 +293,8 @@ if [ "$mode" = only ]; then
 	exit 0
 fi
 
-# The parts side by side (--collect: those --only has not left), the
-# fixture tests and the README check meanwhile.
-parts=(checkpatch "${bases[@]}")
+# The parts side by side (--collect: those --only has not left).
+parts=(checkpatch fixtures "${bases[@]}")
 jobs=() running=()
 for p in "${parts[@]}"; do
 	[ "$mode" = collect ] && [ -f "$out/$p.results" ] && continue
@@ -273,27 +302,6 @@ for p in "${parts[@]}"; do
 	(part "$p") &
 	jobs+=($!) running+=("$p")
 done
-
-# The scripts' own fixture tests (scripts/tests/test_*.py: the KTAP judge,
-# the mutant judge, apply.sh on a toy tree, the ids of the kept prove
-# kernels and boots and of the check's parts, the guest's timeline): one
-# result, under the name it had when only the judges had tests.
-if KUNIT_PY=$CACHE/src/v6.12/tools/testing/kunit/kunit.py \
-	python3 -m unittest discover -s "$OFRECONF_TOP/scripts/tests" >"$out/test_ktap.log" 2>&1; then
-	result ok ktap_judge_fixture_tests
-else
-	result fail ktap_judge_fixture_tests "$(grep -m1 -E '^(FAIL|ERROR):' "$out/test_ktap.log") (log $out/test_ktap.log)"
-fi
-
-# The README's insmod line is the one the guest runs on XICS
-# (scripts/guest/init.sh, devices from ofreconf_test.params, strict=0).
-readme_insmod="    insmod ofreconf_test.ko pci_devs=$(sed -n 's/^pci_devs=//p' \
-	"$OFRECONF_TOP/scripts/guest/ofreconf_test.params") strict=0"
-if grep -qxF -- "$readme_insmod" "$OFRECONF_TOP/README.md"; then
-	result ok readme_insmod_is_the_guests
-else
-	result fail readme_insmod_is_the_guests "README.md lacks the line '$readme_insmod'"
-fi
 
 stopped=()
 for i in "${!jobs[@]}"; do wait "${jobs[$i]}" || stopped+=("${running[$i]}"); done

@@ -184,6 +184,17 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # its default mode and 141 and 148 s in depend mode; a rerun hit every
 # object in 12 s in both modes.  CCACHE_NODEPEND=true turns it off.
 [ -n "${CCACHE_NODEPEND:-}" ] || export CCACHE_DEPEND=true
+# What a miss still cost in depend mode: hashing every header of every
+# object again, and compressing the object it stores.  The inode cache
+# hashes a header once per run (keyed on its inode, size and times); the
+# objects go in uncompressed (a cold cache is about 1 GB that way).
+# Measured on the same 398 objects of v6.12, empty cache, 2 cores (CPU
+# = user + system): 142 s wall and 275 s CPU with gcc alone, 172 and
+# 323 s in depend mode, 159 and 308 s with the inode cache, 151 and
+# 280 s with both.
+# CCACHE_NOINODECACHE=true and CCACHE_COMPRESS=true turn them off.
+[ -n "${CCACHE_NOINODECACHE:-}" ] || export CCACHE_INODECACHE=true
+[ -n "${CCACHE_COMPRESS:-}" ] || export CCACHE_NOCOMPRESS=true
 
 # build_inputs BASE: what a build of BASE reads besides the kit's own
 # files, one line each: the base's tree, the cross and host compilers and

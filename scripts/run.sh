@@ -39,18 +39,23 @@ done
 fetched=0
 for j in "${fetch_jobs[@]}"; do wait "$j" || fetched=1; done
 [ "$fetched" = 0 ] || die "a base could not be fetched; the FAILED line above names it"
-# The check tier in parts (scripts/check.sh --only): checkpatch, and each
-# base's series checks as soon as its tree is final (prove's rounds have
-# restored the series), beside the stages that follow, where guests leave
-# a core idle; their few-object builds take a lock of their own.  At the
-# end --collect adds the fixture tests and judges.  OFRECONF_SERIAL=1 runs
-# the whole check after the last vm tier instead.  Not a vm tier beside
-# the next base's build: on two cores that stretched both (cold, v6.12's
-# vm tier and v7.3's build took 983 s side by side against 943 s one after
-# the other, the guests using more CPU the longer they ran).
+# The check tier in parts (scripts/check.sh --only): the fixture tests
+# from the start, checkpatch, and each base's series checks as soon as its
+# tree is final (prove's rounds have restored the series), beside the
+# stages that follow, where guests leave a core idle; their few-object
+# builds take a lock of their own.  At the end --collect judges the
+# parts.  OFRECONF_SERIAL=1 runs the whole check after the last vm tier
+# instead.  Not a vm tier beside the next base's build: on two cores that
+# stretched both (cold, v6.12's vm tier and v7.3's build took 983 s side
+# by side against 943 s one after the other, the guests using more CPU
+# the longer they ran).
 check_parts=0
 has check && [ "${OFRECONF_SERIAL:-0}" != 1 ] && check_parts=1
 check_jobs=()
+if [ "$check_parts" = 1 ]; then
+	stage "check fixtures" "$OFRECONF_TOP/scripts/check.sh" --only fixtures "${bases[@]}" &
+	check_jobs+=($!)
+fi
 for b in "${bases[@]}"; do
 	stage "apply $b" "$OFRECONF_TOP/scripts/apply.sh" "$b"
 	stage "build $b" "$OFRECONF_TOP/scripts/build.sh" "$b"
@@ -72,7 +77,7 @@ for b in "${bases[@]}"; do
 		done
 	fi
 	if [ "$check_parts" = 1 ]; then
-		if [ ${#check_jobs[@]} = 0 ]; then
+		if [ ${#check_jobs[@]} = 1 ]; then
 			stage "check checkpatch" "$OFRECONF_TOP/scripts/check.sh" --only checkpatch "${bases[@]}" &
 			check_jobs+=($!)
 		fi

@@ -154,10 +154,21 @@ intx_fired() {
 	echo "${_n:-0}"
 }
 
+# intx_irq_rises IRQ COUNT: wait until IRQ has fired more than COUNT
+# times, 3 s at most (it replaces a fixed wait of 2 s).
+intx_irq_rises() {
+	_rw=0
+	while [ "$(intx_fired "$1")" -le "$2" ] && [ $_rw -lt 15 ]; do
+		sleep 0.2
+		_rw=$((_rw + 1))
+	done
+}
+
 # intx_irqs_work ADDR...: bring each e1000 up and check that its
 # interrupt fires: the driver's open forces a link-status interrupt, so
 # the count must rise between before and after (a shared pin's count may
-# be above 0 already from the other device).
+# be above 0 already from the other device).  The wait after each open
+# ends as soon as the count rose; the judging below reads it again.
 intx_irqs_work() {
 	_ok=0
 	_before=
@@ -166,9 +177,10 @@ intx_irqs_work() {
 		[ -d "/sys/kernel/irq/$_irq" ] || { intx_say "$_a: irq $_irq has no descriptor"; _ok=1; continue; }
 		_net=$(ls "/sys/bus/pci/devices/$_a/net" 2>/dev/null | head -n 1)
 		[ -n "$_net" ] || { intx_say "$_a: no network interface"; _ok=1; continue; }
-		_before="$_before $_a=$(intx_fired "$_irq")"
+		_n=$(intx_fired "$_irq")
+		_before="$_before $_a=$_n"
 		ip link set "$_net" up 2>/dev/null || ifconfig "$_net" up || true
-		sleep 2
+		intx_irq_rises "$_irq" "$_n"
 	done
 	for _a in "$@"; do
 		_irq=$(cat "/sys/bus/pci/devices/$_a/irq")

@@ -56,16 +56,18 @@ children_cpu() {
 	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%d\n", ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
-# Print one line when a long stage starts and its time when it ends, and
-# add "stage<TAB>wall<TAB>cpu" to $OUT/stages.tsv for the closing table.
+# Print one line when a long stage starts and its time when it ends (in
+# make run and make test, each at its second of the run), and add
+# "stage<TAB>wall<TAB>cpu" to $OUT/stages.tsv for the closing table.
 # The command runs in a subshell of its own that reads its children's CPU
 # time: the caller's would also count a stage running beside it in the
 # background, as soon as that one ends.
 stage() {
-	local name=$1 t0 rc wall cpu f
+	local name=$1 t0 rc wall cpu f at=
 	shift
-	echo "==> $name"
 	t0=$(date +%s)
+	[ -z "${OFRECONF_RUN_T0:-}" ] || at=" (at $((t0 - OFRECONF_RUN_T0)) s)"
+	echo "==> $name$at"
 	f=$(mktemp)
 	rc=0
 	(
@@ -83,7 +85,7 @@ stage() {
 		echo "<== $name FAILED after ${wall}s (cpu ${cpu:-?}s)" >&2
 		return "$rc"
 	fi
-	echo "<== $name done in ${wall}s (cpu ${cpu}s)"
+	echo "<== $name done in ${wall}s (cpu ${cpu}s)${at:+ (ended at $((t0 + wall - OFRECONF_RUN_T0)) s)}"
 }
 
 check_base() {

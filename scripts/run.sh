@@ -21,6 +21,7 @@ if [ -n "${KDIR:-}" ] && [ ${#bases[@]} -ne 1 ]; then
 fi
 has() { case " $tiers " in *" $1 "*) return 0 ;; esac; return 1; }
 t0=$(date +%s)
+export OFRECONF_RUN_T0=$t0
 need_build_tools
 need_qemu
 rm -rf "$OUT"

@@ -11,8 +11,9 @@
 #   scripts/check.sh [base ...]               every check, then the verdict
 #   scripts/check.sh --only checkpatch [base ...] | --only fixtures | --only BASE
 #       one part's results, kept in out/check for --collect (make test
-#       runs checkpatch and the fixtures at the start and a base's part
-#       as soon as its tree is final, beside the stages that follow)
+#       runs checkpatch and the fixtures with the first base's prove
+#       rounds and a base's part as soon as its tree is final, beside
+#       the stages that follow)
 #   scripts/check.sh --collect [base ...]     as the first form, taking the
 #       parts --only left in this run's out/check instead of running them
 set -euo pipefail
@@ -226,8 +227,8 @@ check_series() {
 # result, under the name it had when only the judges had tests.  Then
 # the README's insmod line, which must be the one the guest runs on XICS
 # (scripts/guest/init.sh, devices from ofreconf_test.params, strict=0).
-# A part of its own, never kept (about 15 s): make test runs it at the
-# start, beside the first base's stages, not in the run's last minute.
+# A part of its own, never kept (about 15 s): make test runs it beside
+# the first base's prove rounds, not in the run's last minute.
 fixtures_all() {
 	if KUNIT_PY=$CACHE/src/v6.12/tools/testing/kunit/kunit.py \
 		python3 -m unittest discover -s "$OFRECONF_TOP/scripts/tests" >"$out/test_ktap.log" 2>&1; then
